@@ -1,0 +1,300 @@
+package kernels
+
+import (
+	"sync"
+)
+
+// impl describes one GEMM implementation: a microkernel and the tile and
+// cache-block sizes the driver uses with it.
+type impl struct {
+	name string
+	// mr and nr are the largest microkernel tile: up to mr rows of C by
+	// exactly nr columns.
+	mr, nr int
+	// kc is the largest k-block (depth of one packed panel). mc is the
+	// largest number of rows of A packed at once, nc the largest number of
+	// columns of B packed at once (a multiple of nr).
+	kc, mc, nc int
+	// kern computes the h×nr tile C = A·B + beta·C for 1 <= h <= mr. a is a
+	// packed sliver of h rows stored k-major (a[p*h+r]), b a packed sliver
+	// of nr columns stored k-major (b[p*nr+j]), and c the tile's top-left
+	// element within a matrix of leading dimension ldc. When beta is zero,
+	// C is not read.
+	kern func(h, k int, a, b, c []float32, ldc int, beta float32)
+}
+
+// gemmArgs is one Sgemm call as seen by the workers.
+type gemmArgs struct {
+	im             *impl
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+	wg             sync.WaitGroup
+}
+
+// workspace holds one goroutine's packing buffers. Workspaces are pooled
+// so that steady-state calls do not allocate.
+type workspace struct {
+	a, b, tile []float32
+}
+
+var (
+	argsPool = sync.Pool{New: func() any { return new(gemmArgs) }}
+	wsPool   = sync.Pool{New: func() any { return new(workspace) }}
+)
+
+// grow returns s resliced to n elements, reallocating only when its
+// capacity is too small.
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+// parMinFlops is the smallest product (2·m·n·k) that is split across
+// goroutines; below it the hand-off costs more than it saves. Tests lower
+// it to exercise the parallel split on small matrices.
+var parMinFlops = float64(1 << 21)
+
+// part is a block of C, rows [i0,i0+m) and columns [j0,j0+n), handed to a
+// worker goroutine.
+type part struct {
+	g            *gemmArgs
+	i0, m, j0, n int
+}
+
+var (
+	workMu   sync.Mutex
+	nWorkers int
+	// workCh is buffered so that a hand-off never waits for a worker to
+	// come back to its receive; when it is full the caller runs the part.
+	workCh = make(chan part, 64)
+)
+
+// ensureWorkers starts worker goroutines until at least n exist. Workers
+// live for the life of the process and block on workCh when idle.
+func ensureWorkers(n int) {
+	workMu.Lock()
+	for nWorkers < n {
+		nWorkers++
+		go func() {
+			ws := new(workspace)
+			for p := range workCh {
+				p.g.run(ws, p.i0, p.m, p.j0, p.n)
+				p.g.wg.Done()
+			}
+		}()
+	}
+	workMu.Unlock()
+}
+
+// sgemm is the common driver behind Sgemm and SgemmSerial.
+func sgemm(im *impl, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	g := argsPool.Get().(*gemmArgs)
+	g.im, g.transA, g.transB = im, transA, transB
+	g.m, g.n, g.k, g.alpha, g.beta = m, n, k, alpha, beta
+	g.a, g.b, g.c, g.lda, g.ldb, g.ldc = a, b, c, lda, ldb, ldc
+
+	// Choose how many goroutines and which dimension to split.
+	w := threads
+	if float64(2*m)*float64(n)*float64(k) < parMinFlops {
+		w = 1
+	}
+	ns, ms := (n+im.nr-1)/im.nr, (m+im.mr-1)/im.mr
+	splitN := true
+	switch {
+	case w <= 1:
+		w = 1
+	case ns >= 2*w:
+	case ms >= w && ms > ns:
+		splitN = false
+	case ns >= w:
+	default:
+		w = 1
+	}
+	if w == 1 {
+		ws := wsPool.Get().(*workspace)
+		g.run(ws, 0, m, 0, n)
+		wsPool.Put(ws)
+	} else {
+		ensureWorkers(w - 1)
+		units, step := ns, im.nr
+		if !splitN {
+			units, step = ms, im.mr
+		}
+		// Give each goroutine a balanced share of whole tiles; the
+		// caller keeps the first share.
+		var first part
+		for t := 0; t < w; t++ {
+			lo, hi := units*t/w*step, units*(t+1)/w*step
+			p := part{g: g, i0: 0, m: m, j0: 0, n: n}
+			if splitN {
+				p.j0, p.n = lo, min(hi, n)-lo
+			} else {
+				p.i0, p.m = lo, min(hi, m)-lo
+			}
+			if t == 0 {
+				first = p
+				continue
+			}
+			g.wg.Add(1)
+			select {
+			case workCh <- p:
+			default: // queue full (many concurrent calls): do it here.
+				ws := wsPool.Get().(*workspace)
+				g.run(ws, p.i0, p.m, p.j0, p.n)
+				wsPool.Put(ws)
+				g.wg.Done()
+			}
+		}
+		ws := wsPool.Get().(*workspace)
+		g.run(ws, first.i0, first.m, first.j0, first.n)
+		wsPool.Put(ws)
+		g.wg.Wait()
+	}
+	g.a, g.b, g.c, g.im = nil, nil, nil, nil
+	argsPool.Put(g)
+}
+
+// blocks splits total into the fewest near-equal blocks of at most size
+// elements and returns the block length (the last block may be shorter).
+func blocks(total, size int) int {
+	nb := (total + size - 1) / size
+	return (total + nb - 1) / nb
+}
+
+// run computes the block of C with rows [i0,i0+mm) and columns
+// [j0,j0+nn) using the packing buffers in ws.
+func (g *gemmArgs) run(ws *workspace, i0, mm, j0, nn int) {
+	im := g.im
+	mr, nr := im.mr, im.nr
+	kcb := blocks(g.k, im.kc)
+	mcb := blocks(mm, im.mc)
+	ncb := min(im.nc, (nn+nr-1)/nr*nr)
+	ws.a = grow(ws.a, min(mcb, mm)*kcb)
+	ws.b = grow(ws.b, ncb*kcb)
+	ws.tile = grow(ws.tile, mr*nr)
+	for ib := i0; ib < i0+mm; ib += mcb {
+		mp := min(mcb, i0+mm-ib)
+		// Split the mp rows into s slivers of near-equal height <= mr,
+		// so that m = 16 runs as 8+8 rather than 12+4.
+		s := (mp + mr - 1) / mr
+		for p0 := 0; p0 < g.k; p0 += kcb {
+			kc := min(kcb, g.k-p0)
+			g.packA(ws.a, ib, mp, s, p0, kc)
+			beta := g.beta
+			if p0 > 0 {
+				beta = 1
+			}
+			for jb := j0; jb < j0+nn; jb += ncb {
+				np := min(ncb, j0+nn-jb)
+				g.packB(ws.b, p0, kc, jb, np)
+				for t := 0; t < s; t++ {
+					r0, r1 := mp*t/s, mp*(t+1)/s
+					h := r1 - r0
+					ap := ws.a[r0*kc : r1*kc]
+					for q := 0; q*nr < np; q++ {
+						bp := ws.b[q*nr*kc : (q+1)*nr*kc]
+						cols := min(nr, np-q*nr)
+						ci := (ib+r0)*g.ldc + jb + q*nr
+						if cols == nr {
+							im.kern(h, kc, ap, bp, g.c[ci:], g.ldc, beta)
+							continue
+						}
+						// Right edge: compute the full tile into a
+						// scratch buffer and merge the valid columns.
+						im.kern(h, kc, ap, bp, ws.tile, nr, 0)
+						for r := 0; r < h; r++ {
+							dst := g.c[ci+r*g.ldc : ci+r*g.ldc+cols]
+							src := ws.tile[r*nr : r*nr+cols]
+							switch beta {
+							case 0:
+								copy(dst, src)
+							case 1:
+								for j, v := range src {
+									dst[j] += v
+								}
+							default:
+								for j, v := range src {
+									dst[j] = v + beta*dst[j]
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// packA copies alpha·op(A)[ib:ib+mp, p0:p0+kc] into dst as s slivers of
+// near-equal height; sliver t covers rows [mp*t/s, mp*(t+1)/s) and is
+// stored k-major at dst[r0*kc:].
+func (g *gemmArgs) packA(dst []float32, ib, mp, s, p0, kc int) {
+	alpha, a, lda := g.alpha, g.a, g.lda
+	for t := 0; t < s; t++ {
+		r0, r1 := mp*t/s, mp*(t+1)/s
+		h := r1 - r0
+		d := dst[r0*kc : r1*kc]
+		if g.transA {
+			// op(A)[i][p] = a[p*lda+i]: each p is a contiguous run of h.
+			for p := 0; p < kc; p++ {
+				src := a[(p0+p)*lda+ib+r0:][:h]
+				row := d[p*h : p*h+h]
+				for r, v := range src {
+					row[r] = alpha * v
+				}
+			}
+			continue
+		}
+		for r := 0; r < h; r++ {
+			src := a[(ib+r0+r)*lda+p0:][:kc]
+			for p, v := range src {
+				d[p*h+r] = alpha * v
+			}
+		}
+	}
+}
+
+// packB copies op(B)[p0:p0+kc, jb:jb+np] into dst as slivers of nr
+// columns stored k-major (sliver q at dst[q*nr*kc:]), padding the last
+// sliver with zeros.
+func (g *gemmArgs) packB(dst []float32, p0, kc, jb, np int) {
+	nr, b, ldb := g.im.nr, g.b, g.ldb
+	for q := 0; q*nr < np; q++ {
+		d := dst[q*nr*kc : (q+1)*nr*kc]
+		cols := min(nr, np-q*nr)
+		j := jb + q*nr
+		if !g.transB {
+			for p := 0; p < kc; p++ {
+				row := d[p*nr : p*nr+nr]
+				copy(row, b[(p0+p)*ldb+j:][:cols])
+				clear(row[cols:])
+			}
+			continue
+		}
+		// op(B)[p][j] = b[j*ldb+p]: read each column of op(B) contiguously.
+		for c := 0; c < cols; c++ {
+			src := b[(j+c)*ldb+p0:][:kc]
+			for p, v := range src {
+				d[p*nr+c] = v
+			}
+		}
+		if cols < nr {
+			for p := 0; p < kc; p++ {
+				clear(d[p*nr+cols : p*nr+nr])
+			}
+		}
+	}
+}

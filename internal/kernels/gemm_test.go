@@ -1,0 +1,314 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"testing"
+)
+
+// refGemm is the obviously correct reference: float64 accumulation,
+// straight from the definition. It also returns, per element, the sum of
+// the absolute values of the terms, which bounds the rounding error.
+func refGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) (want, mag []float64) {
+	want = make([]float64, m*n)
+	mag = make([]float64, m*n)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s, sa float64
+			for p := 0; p < k; p++ {
+				var av, bv float64
+				if transA {
+					av = float64(a[p*lda+i])
+				} else {
+					av = float64(a[i*lda+p])
+				}
+				if transB {
+					bv = float64(b[j*ldb+p])
+				} else {
+					bv = float64(b[p*ldb+j])
+				}
+				s += av * bv
+				sa += math.Abs(av * bv)
+			}
+			w := float64(alpha) * s
+			mg := math.Abs(float64(alpha)) * sa
+			if beta != 0 {
+				cv := float64(c[i*ldc+j])
+				w += float64(beta) * cv
+				mg += math.Abs(float64(beta) * cv)
+			}
+			want[i*n+j], mag[i*n+j] = w, mg
+		}
+	}
+	return want, mag
+}
+
+func randSlice(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(r.NormFloat64())
+	}
+	return s
+}
+
+type gemmCase struct {
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	pad            int // extra leading-dimension padding
+}
+
+func (tc gemmCase) String() string {
+	t := func(b bool) string {
+		if b {
+			return "T"
+		}
+		return "N"
+	}
+	return fmt.Sprintf("%s%s/m%d_n%d_k%d/a%g_b%g/pad%d", t(tc.transA), t(tc.transB), tc.m, tc.n, tc.k, tc.alpha, tc.beta, tc.pad)
+}
+
+// checkCase runs one case through sgemm with the given implementation and
+// thread count and compares it with refGemm.
+func checkCase(t *testing.T, im *impl, threads int, tc gemmCase, r *rand.Rand) {
+	t.Helper()
+	m, n, k := tc.m, tc.n, tc.k
+	ar, ac := m, k
+	if tc.transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if tc.transB {
+		br, bc = n, k
+	}
+	lda, ldb, ldc := ac+tc.pad, bc+tc.pad, n+tc.pad
+	a := randSlice(r, max(ar*lda, 1))
+	b := randSlice(r, max(br*ldb, 1))
+	c := randSlice(r, max(m*ldc, 1))
+	if tc.beta == 0 {
+		for i := range c {
+			c[i] = float32(math.NaN())
+		}
+	}
+	want, mag := refGemm(tc.transA, tc.transB, m, n, k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
+	got := append([]float32(nil), c...)
+	sgemm(im, threads, tc.transA, tc.transB, m, n, k, tc.alpha, a, lda, b, ldb, tc.beta, got, ldc)
+	bad := 0
+	for i := 0; i < m; i++ {
+		for j := 0; j < ldc; j++ {
+			g := got[i*ldc+j]
+			if j >= n {
+				// Padding between rows must be left alone.
+				if g != c[i*ldc+j] && !(math.IsNaN(float64(g)) && math.IsNaN(float64(c[i*ldc+j]))) {
+					t.Fatalf("%v: padding C[%d][%d] changed to %v", tc, i, j, g)
+				}
+				continue
+			}
+			w, mg := want[i*n+j], mag[i*n+j]
+			tol := 1e-5*mg + 1e-6*float64(k+1)*0 + 1e-30
+			tol = max(tol, 4e-6*mg*math.Sqrt(float64(k+1)))
+			if d := math.Abs(float64(g) - w); !(d <= tol+1e-6) {
+				if bad++; bad <= 3 {
+					t.Errorf("%v: C[%d][%d] = %v, want %v (tol %.3g)", tc, i, j, g, w, tol)
+				}
+			}
+		}
+	}
+	if bad > 0 {
+		t.Fatalf("%v: %d wrong elements", tc, bad)
+	}
+}
+
+// smallBlocks returns a copy of im with tiny cache blocks, so that small
+// test matrices cross every k-, m- and n-block boundary.
+func smallBlocks(im *impl) *impl {
+	c := *im
+	c.name += "-small"
+	c.kc, c.mc, c.nc = 7, 2*im.mr+1, 2*im.nr
+	return &c
+}
+
+func testImpls() []*impl {
+	var out []*impl
+	for _, im := range impls {
+		out = append(out, im, smallBlocks(im))
+	}
+	return out
+}
+
+func gemmCases(big bool) []gemmCase {
+	var cs []gemmCase
+	dims := []int{1, 3, 17, 33}
+	ab := [][2]float32{{1, 0}, {1, 1}, {-0.5, 2}, {2, -1}}
+	i := 0
+	for _, ta := range []bool{false, true} {
+		for _, tb := range []bool{false, true} {
+			for _, m := range dims {
+				for _, n := range dims {
+					for _, k := range dims {
+						x := ab[i%len(ab)]
+						cs = append(cs, gemmCase{ta, tb, m, n, k, x[0], x[1], i % 3})
+						i++
+					}
+				}
+			}
+			// Shapes around the tile sizes and the model's conv shapes.
+			for _, s := range [][3]int{{31, 257, 5}, {257, 31, 9}, {12, 300, 25}, {16, 130, 300}, {20, 70, 256}, {7, 1, 600}, {1, 600, 7}} {
+				x := ab[i%len(ab)]
+				cs = append(cs, gemmCase{ta, tb, s[0], s[1], s[2], x[0], x[1], i % 2})
+				i++
+			}
+			if big {
+				cs = append(cs, gemmCase{ta, tb, 257, 257, 257, 1.5, 0.5, 1})
+			}
+		}
+	}
+	return cs
+}
+
+func TestSgemmImpls(t *testing.T) {
+	big := !testing.Short() && !raceEnabled
+	for _, im := range testImpls() {
+		t.Run(im.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(1, 2))
+			for _, tc := range gemmCases(big && im == activeImpl) {
+				checkCase(t, im, 1, tc, r)
+			}
+		})
+	}
+}
+
+// TestSgemmParallel forces the split across goroutines on small matrices.
+func TestSgemmParallel(t *testing.T) {
+	old := parMinFlops
+	parMinFlops = 0
+	defer func() { parMinFlops = old }()
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, im := range testImpls() {
+		for _, threads := range []int{2, 3} {
+			for _, tc := range []gemmCase{
+				{false, false, 33, 97, 17, 1, 0, 1},
+				{true, false, 97, 5, 40, 2, 1, 0},
+				{false, true, 64, 64, 64, 1, -1, 3},
+				{true, true, 3, 200, 9, 0.5, 0.25, 0},
+			} {
+				checkCase(t, im, threads, tc, r)
+			}
+		}
+	}
+}
+
+func TestSgemmSpecial(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, im := range impls {
+		for _, tc := range []gemmCase{
+			{false, false, 5, 7, 0, 1, 0, 1},  // k = 0, beta = 0: C = 0
+			{false, false, 5, 7, 0, 1, 3, 0},  // k = 0: C = beta*C
+			{true, true, 5, 7, 4, 0, 0.5, 2},  // alpha = 0
+			{false, false, 0, 7, 4, 1, 0, 0},  // empty
+			{false, false, 1, 1, 1, 1, 0, 0},  // scalar
+			{true, false, 1, 40, 70, 1, 0, 0}, // row vector
+			{false, true, 40, 1, 70, 1, 1, 0}, // column vector
+		} {
+			checkCase(t, im, 1, tc, r)
+		}
+	}
+}
+
+// TestSgemmPublic checks the exported entry points and the thread knob.
+func TestSgemmPublic(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	m, n, k := 70, 90, 110
+	a, b := randSlice(r, m*k), randSlice(r, k*n)
+	want, _ := refGemm(false, false, m, n, k, 1, a, k, b, n, 0, nil, n)
+	prev := SetMaxThreads(2)
+	defer SetMaxThreads(prev)
+	if MaxThreads() != 2 {
+		t.Fatalf("MaxThreads() = %d after SetMaxThreads(2)", MaxThreads())
+	}
+	for name, f := range map[string]func(bool, bool, int, int, int, float32, []float32, int, []float32, int, float32, []float32, int){
+		"Sgemm": Sgemm, "SgemmSerial": SgemmSerial,
+	} {
+		c := make([]float32, m*n)
+		f(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+		for i := range c {
+			if d := math.Abs(float64(c[i]) - want[i]); d > 1e-3 {
+				t.Fatalf("%s: C[%d] = %v, want %v", name, i, c[i], want[i])
+			}
+		}
+	}
+	if Impl() == "" {
+		t.Fatal("Impl() is empty")
+	}
+}
+
+// TestSgemmConcurrent runs many Sgemm calls at once; with -race it checks
+// that the pooled buffers and worker hand-off do not share state.
+func TestSgemmConcurrent(t *testing.T) {
+	old := parMinFlops
+	parMinFlops = 0
+	defer func() { parMinFlops = old }()
+	var wg sync.WaitGroup
+	for g := 0; g < 6; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(g), 9))
+			for it := 0; it < 5; it++ {
+				m, n, k := 1+r.IntN(40), 1+r.IntN(80), 1+r.IntN(60)
+				a, b := randSlice(r, m*k), randSlice(r, k*n)
+				c := make([]float32, m*n)
+				Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+				want, mag := refGemm(false, false, m, n, k, 1, a, k, b, n, 0, nil, n)
+				for i := range c {
+					if d := math.Abs(float64(c[i]) - want[i]); d > 1e-5*mag[i]+1e-5 {
+						t.Errorf("goroutine %d: C[%d] = %v, want %v", g, i, c[i], want[i])
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func TestSgemmPanics(t *testing.T) {
+	for name, f := range map[string]func(){
+		"short a": func() {
+			Sgemm(false, false, 2, 2, 2, 1, make([]float32, 3), 2, make([]float32, 4), 2, 0, make([]float32, 4), 2)
+		},
+		"small ldc": func() {
+			Sgemm(false, false, 2, 2, 2, 1, make([]float32, 4), 2, make([]float32, 4), 2, 0, make([]float32, 4), 1)
+		},
+		"negative": func() { Sgemm(false, false, -1, 2, 2, 1, nil, 2, nil, 2, 0, nil, 2) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+}
+
+func TestSgemmNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	r := rand.New(rand.NewPCG(10, 11))
+	m, n, k := 64, 300, 200
+	a, b, c := randSlice(r, m*k), randSlice(r, k*n), make([]float32, m*n)
+	for _, threads := range []int{1, 2} {
+		prev := SetMaxThreads(threads)
+		f := func() { Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n) }
+		f()
+		if got := testing.AllocsPerRun(20, f); got > 0.5 {
+			t.Errorf("threads=%d: %.1f allocs per call, want 0", threads, got)
+		}
+		SetMaxThreads(prev)
+	}
+}
