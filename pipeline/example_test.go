@@ -1,0 +1,107 @@
+package pipeline_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/cnnpipe/cnnpipe/pipeline"
+)
+
+// ExampleMap squares numbers with four workers. Ordered output (the default)
+// keeps the input order whatever the workers' timing.
+func ExampleMap() {
+	p := pipeline.New(context.Background())
+	nums := pipeline.FromSlice(p, "nums", []int{1, 2, 3, 4, 5, 6})
+	squares := pipeline.Map(p, "square", nums, pipeline.MapConfig{Workers: 4},
+		func(_ context.Context, n int) (int, error) { return n * n, nil })
+	for v := range squares {
+		fmt.Print(v, " ")
+	}
+	if err := p.Wait(); err != nil {
+		fmt.Println(err)
+	}
+	// Output: 1 4 9 16 25 36
+}
+
+type file string
+
+func (f file) ID() string { return string(f) }
+
+// ExampleMap_error shows the first error stopping the pipeline and naming
+// the stage and the item that caused it.
+func ExampleMap_error() {
+	p := pipeline.New(context.Background())
+	files := pipeline.FromSlice(p, "list", []file{"a.jpg", "b.txt", "c.jpg"})
+	decoded := pipeline.Map(p, "decode", files, pipeline.MapConfig{Workers: 2},
+		func(_ context.Context, f file) (string, error) {
+			if !strings.HasSuffix(string(f), ".jpg") {
+				return "", errors.New("unknown format")
+			}
+			return "pixels of " + string(f), nil
+		})
+	for range decoded {
+	}
+	fmt.Println(p.Wait())
+	// Output: pipeline: stage decode: b.txt: unknown format
+}
+
+// ExampleBatch groups a stream into batches; the last one may be short.
+func ExampleBatch() {
+	p := pipeline.New(context.Background())
+	nums := pipeline.FromSlice(p, "nums", []int{1, 2, 3, 4, 5, 6, 7})
+	for b := range pipeline.Batch(p, "batch", nums, pipeline.BatchConfig{Size: 3}) {
+		fmt.Println(b)
+	}
+	_ = p.Wait()
+	// Output:
+	// [1 2 3]
+	// [4 5 6]
+	// [7]
+}
+
+// ExampleShuffle shuffles through a seeded buffer: the same seed gives the
+// same order.
+func ExampleShuffle() {
+	order := func(seed uint64) []int {
+		p := pipeline.New(context.Background())
+		out, _ := pipeline.Collect(p, pipeline.Shuffle(p, "shuffle",
+			pipeline.FromSlice(p, "nums", []int{0, 1, 2, 3, 4, 5, 6, 7}), 8, seed))
+		return out
+	}
+	fmt.Println(fmt.Sprint(order(42)) == fmt.Sprint(order(42)))
+	// Output: true
+}
+
+// ExampleFilter keeps the even numbers.
+func ExampleFilter() {
+	p := pipeline.New(context.Background())
+	nums := pipeline.FromSlice(p, "nums", []int{1, 2, 3, 4, 5, 6})
+	even, _ := pipeline.Collect(p, pipeline.Filter(p, "even", nums, func(n int) bool { return n%2 == 0 }))
+	fmt.Println(even)
+	// Output: [2 4 6]
+}
+
+// ExamplePrefetch consumes a pipeline with a range loop and prints where the
+// time went. The figures vary from run to run.
+func ExamplePrefetch() {
+	p := pipeline.New(context.Background())
+	defer p.Stop()
+	nums := pipeline.Generate(p, "gen", 100, func(_ context.Context, i int) (int, error) { return i, nil })
+	doubled := pipeline.Map(p, "double", nums, pipeline.MapConfig{Workers: 2},
+		func(_ context.Context, n int) (int, error) { return 2 * n, nil })
+	ready := pipeline.Prefetch(p, "prefetch", doubled, 4)
+	sum := 0
+	for v := range pipeline.All(p, "consume", ready) {
+		sum += v
+	}
+	if err := p.Wait(); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(sum)
+	p.Stats().WriteTable(os.Stderr) // stage, kind, workers, in, out, items/s, busy, wait-in, wait-out
+	// Output: 9900
+}
