@@ -2,8 +2,55 @@
 
 package kernels
 
-// activeImpl is the implementation Sgemm uses on this CPU.
-var activeImpl = goImpl
+import "golang.org/x/sys/cpu"
 
-// impls lists every implementation usable on this CPU, for tests.
-var impls = []*impl{goImpl}
+//go:generate go run gen_amd64.go
+
+// avx512Impl uses 12×32 AVX-512 tiles: 24 zmm accumulators, two zmm of B
+// and one broadcast of A per k step.
+var avx512Impl = &impl{
+	name: "avx512",
+	mr:   12, nr: 32,
+	kc: 256, mc: 1020, nc: 512,
+	kern: kernAVX512,
+}
+
+// avx2Impl uses 6×16 AVX2 tiles: 12 ymm accumulators, two ymm of B and
+// one broadcast of A per k step.
+var avx2Impl = &impl{
+	name: "avx2",
+	mr:   6, nr: 16,
+	kc: 256, mc: 1020, nc: 512,
+	kern: kernAVX2,
+}
+
+func kernAVX512(h, k int, a, b, c []float32, ldc int, beta float32) {
+	// Bounds checks here, so the assembly can trust its pointers.
+	_ = a[h*k-1]
+	_ = b[32*k-1]
+	_ = c[(h-1)*ldc+31]
+	kernAVX512Table[h](k, &a[0], &b[0], &c[0], ldc, beta)
+}
+
+func kernAVX2(h, k int, a, b, c []float32, ldc int, beta float32) {
+	_ = a[h*k-1]
+	_ = b[16*k-1]
+	_ = c[(h-1)*ldc+15]
+	kernAVX2Table[h](k, &a[0], &b[0], &c[0], ldc, beta)
+}
+
+// impls lists every implementation usable on this CPU, fastest first, for
+// tests and benchmarks.
+var impls = func() []*impl {
+	var l []*impl
+	if cpu.X86.HasAVX512F {
+		l = append(l, avx512Impl)
+	}
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		l = append(l, avx2Impl)
+	}
+	return append(l, goImpl)
+}()
+
+// activeImpl is the implementation Sgemm uses on this CPU.
+var activeImpl = impls[0]
