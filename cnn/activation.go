@@ -1,0 +1,161 @@
+package cnn
+
+import (
+	"fmt"
+	"math"
+)
+
+// The activation names accepted by NewActivation and in specs.
+const (
+	ReLU      = "relu"
+	LeakyReLU = "leaky_relu"
+	Sigmoid   = "sigmoid"
+	Tanh      = "tanh"
+	Softmax   = "softmax"
+)
+
+// Activation applies an element-wise activation function (or softmax over
+// the features of each sample).
+type Activation struct {
+	fn      string
+	alpha   float32
+	in      Shape
+	x, dyIn *Tensor
+	y, dx   Tensor
+}
+
+// NewActivation returns the activation named fn (ReLU, LeakyReLU, Sigmoid,
+// Tanh or Softmax). alpha is LeakyReLU's negative slope (0 = 0.01, as in
+// PyTorch); it is ignored by the others.
+func NewActivation(fn string, alpha float64) (*Activation, error) {
+	switch fn {
+	case ReLU, LeakyReLU, Sigmoid, Tanh, Softmax:
+	default:
+		return nil, fmt.Errorf("unknown activation %q (want relu, leaky_relu, sigmoid, tanh or softmax)", fn)
+	}
+	if alpha == 0 {
+		alpha = 0.01
+	}
+	return &Activation{fn: fn, alpha: float32(alpha)}, nil
+}
+
+// NewReLU returns a ReLU activation layer.
+func NewReLU() *Activation { return &Activation{fn: ReLU} }
+
+// NewSoftmax returns a softmax layer over the features of each sample.
+func NewSoftmax() *Activation { return &Activation{fn: Softmax} }
+
+// Kind returns the activation's name, e.g. "relu".
+func (l *Activation) Kind() string { return l.fn }
+
+// Alpha returns LeakyReLU's negative slope.
+func (l *Activation) Alpha() float64 { return float64(l.alpha) }
+
+// Setup accepts any shape, except that softmax needs a vector [features].
+func (l *Activation) Setup(in Shape) (Shape, error) {
+	if l.fn == Softmax && len(in) != 1 {
+		return nil, shapeErr(l.fn, in, "softmax needs a vector [features]; add a flatten or dense layer before it")
+	}
+	l.in = in.clone()
+	return in, nil
+}
+
+// Params returns nil.
+func (l *Activation) Params() []*Param { return nil }
+
+// Forward applies the activation.
+func (l *Activation) Forward(x *Tensor, train bool) *Tensor {
+	l.x = x
+	l.y.Resize(x.Shape...)
+	y, xs := l.y.Data, x.Data
+	switch l.fn {
+	case ReLU:
+		for i, v := range xs {
+			y[i] = max(v, 0)
+		}
+	case LeakyReLU:
+		for i, v := range xs {
+			if v < 0 {
+				v *= l.alpha
+			}
+			y[i] = v
+		}
+	case Sigmoid:
+		for i, v := range xs {
+			y[i] = float32(1 / (1 + math.Exp(-float64(v))))
+		}
+	case Tanh:
+		for i, v := range xs {
+			y[i] = float32(math.Tanh(float64(v)))
+		}
+	case Softmax:
+		f := l.in[0]
+		for n := 0; n < x.Shape[0]; n++ {
+			softmaxRow(xs[n*f:(n+1)*f], y[n*f:(n+1)*f])
+		}
+	}
+	return &l.y
+}
+
+// softmaxRow writes softmax(x) into y, subtracting the maximum first.
+func softmaxRow(x, y []float32) {
+	m := x[0]
+	for _, v := range x {
+		m = max(m, v)
+	}
+	var s float64
+	for i, v := range x {
+		e := math.Exp(float64(v - m))
+		y[i] = float32(e)
+		s += e
+	}
+	inv := float32(1 / s)
+	for i := range y {
+		y[i] *= inv
+	}
+}
+
+// Backward multiplies dy by the activation's derivative.
+func (l *Activation) Backward(dy *Tensor) *Tensor {
+	l.dx.Resize(dy.Shape...)
+	dx, g, xs, y := l.dx.Data, dy.Data, l.x.Data, l.y.Data
+	switch l.fn {
+	case ReLU:
+		for i, v := range xs {
+			if v > 0 {
+				dx[i] = g[i]
+			} else {
+				dx[i] = 0
+			}
+		}
+	case LeakyReLU:
+		for i, v := range xs {
+			if v > 0 {
+				dx[i] = g[i]
+			} else {
+				dx[i] = g[i] * l.alpha
+			}
+		}
+	case Sigmoid:
+		for i, v := range y {
+			dx[i] = g[i] * v * (1 - v)
+		}
+	case Tanh:
+		for i, v := range y {
+			dx[i] = g[i] * (1 - v*v)
+		}
+	case Softmax:
+		f := l.in[0]
+		for n := 0; n < dy.Shape[0]; n++ {
+			yr, gr, dr := y[n*f:(n+1)*f], g[n*f:(n+1)*f], dx[n*f:(n+1)*f]
+			var dot float32
+			for i, v := range yr {
+				dot += v * gr[i]
+			}
+			for i, v := range yr {
+				dr[i] = v * (gr[i] - dot)
+			}
+		}
+	}
+	return &l.dx
+}

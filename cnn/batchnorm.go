@@ -1,0 +1,169 @@
+package cnn
+
+import "math"
+
+// BatchNormConfig configures a BatchNorm layer.
+type BatchNormConfig struct {
+	// Momentum is the fraction of the running statistics kept at each
+	// update, as in Keras: running = Momentum*running + (1-Momentum)*batch.
+	// 0 means 0.9, which is PyTorch's default (its momentum=0.1).
+	Momentum float64
+	// Epsilon is added to the variance (0 means 1e-5, PyTorch's default).
+	Epsilon float64
+}
+
+// BatchNorm normalizes each channel of [C, H, W] inputs (over the batch
+// and the spatial positions) or each feature of [F] inputs (over the batch),
+// then scales and shifts it by the trained weight and bias. Training uses
+// the batch statistics (biased variance) and updates the running mean and
+// the running unbiased variance; evaluation uses the running statistics,
+// exactly as torch.nn.BatchNorm2d / BatchNorm1d.
+type BatchNorm struct {
+	cfg               BatchNormConfig
+	in                Shape
+	c, s              int // channels, positions per channel per sample
+	gamma, beta       *Param
+	rmean, rvar       *Param
+	NumBatchesTracked int64
+	x                 *Tensor
+	y, dx             Tensor
+	mean, invstd      []float64
+	train             bool
+}
+
+// NewBatchNorm returns a BatchNorm layer configured by cfg.
+func NewBatchNorm(cfg BatchNormConfig) *BatchNorm { return &BatchNorm{cfg: cfg} }
+
+// Config returns the layer's configuration with defaults filled in.
+func (l *BatchNorm) Config() BatchNormConfig {
+	c := l.cfg
+	if c.Momentum == 0 {
+		c.Momentum = 0.9
+	}
+	if c.Epsilon == 0 {
+		c.Epsilon = 1e-5
+	}
+	return c
+}
+
+// Kind returns "batchnorm".
+func (l *BatchNorm) Kind() string { return "batchnorm" }
+
+// Setup accepts [C, H, W] (per-channel statistics) or [F] (per feature).
+func (l *BatchNorm) Setup(in Shape) (Shape, error) {
+	c := l.Config()
+	if c.Momentum < 0 || c.Momentum >= 1 || c.Epsilon < 0 {
+		return nil, shapeErr("batchnorm", in, "momentum %v must be in [0, 1) and epsilon %v non-negative", c.Momentum, c.Epsilon)
+	}
+	switch len(in) {
+	case 3:
+		l.c, l.s = in[0], in[1]*in[2]
+	case 1:
+		l.c, l.s = in[0], 1
+	default:
+		return nil, shapeErr("batchnorm", in, "want [channels, height, width] or [features]")
+	}
+	l.in = in.clone()
+	l.gamma = newParam("weight", InitOnes, 0, 0, true, l.c)
+	l.beta = newParam("bias", InitZeros, 0, 0, true, l.c)
+	l.rmean = newParam("running_mean", InitZeros, 0, 0, false, l.c)
+	l.rvar = newParam("running_var", InitOnes, 0, 0, false, l.c)
+	l.mean = make([]float64, l.c)
+	l.invstd = make([]float64, l.c)
+	l.NumBatchesTracked = 0
+	return in, nil
+}
+
+// Params returns weight, bias, running_mean and running_var.
+func (l *BatchNorm) Params() []*Param {
+	return []*Param{l.gamma, l.beta, l.rmean, l.rvar}
+}
+
+// Forward normalizes x with batch statistics in training (updating the
+// running statistics) and with the running statistics otherwise.
+func (l *BatchNorm) Forward(x *Tensor, train bool) *Tensor {
+	l.x, l.train = x, train
+	n := x.Shape[0]
+	l.y.Resize(x.Shape...)
+	cfg := l.Config()
+	for c := 0; c < l.c; c++ {
+		var mean, invstd float64
+		if train {
+			var s float64
+			for i := 0; i < n; i++ {
+				for _, v := range x.Data[(i*l.c+c)*l.s : (i*l.c+c+1)*l.s] {
+					s += float64(v)
+				}
+			}
+			m := float64(n * l.s)
+			mean = s / m
+			var ss float64
+			for i := 0; i < n; i++ {
+				for _, v := range x.Data[(i*l.c+c)*l.s : (i*l.c+c+1)*l.s] {
+					d := float64(v) - mean
+					ss += d * d
+				}
+			}
+			v := ss / m
+			invstd = 1 / math.Sqrt(v+cfg.Epsilon)
+			unbiased := v
+			if m > 1 {
+				unbiased = ss / (m - 1)
+			}
+			mo := cfg.Momentum
+			l.rmean.Value[c] = float32(mo*float64(l.rmean.Value[c]) + (1-mo)*mean)
+			l.rvar.Value[c] = float32(mo*float64(l.rvar.Value[c]) + (1-mo)*unbiased)
+		} else {
+			mean = float64(l.rmean.Value[c])
+			invstd = 1 / math.Sqrt(float64(l.rvar.Value[c])+cfg.Epsilon)
+		}
+		l.mean[c], l.invstd[c] = mean, invstd
+		scale := float32(invstd * float64(l.gamma.Value[c]))
+		shift := l.beta.Value[c] - float32(mean)*scale
+		for i := 0; i < n; i++ {
+			o := (i*l.c + c) * l.s
+			for j, v := range x.Data[o : o+l.s] {
+				l.y.Data[o+j] = v*scale + shift
+			}
+		}
+	}
+	if train {
+		l.NumBatchesTracked++
+	}
+	return &l.y
+}
+
+// Backward computes the gradients of the batch-statistics normalization
+// (in evaluation mode, of the fixed affine map).
+func (l *BatchNorm) Backward(dy *Tensor) *Tensor {
+	n := dy.Shape[0]
+	l.dx.Resize(dy.Shape...)
+	m := float64(n * l.s)
+	for c := 0; c < l.c; c++ {
+		mean, invstd := l.mean[c], l.invstd[c]
+		var sdy, sdyx float64
+		for i := 0; i < n; i++ {
+			o := (i*l.c + c) * l.s
+			for j, g := range dy.Data[o : o+l.s] {
+				xh := (float64(l.x.Data[o+j]) - mean) * invstd
+				sdy += float64(g)
+				sdyx += float64(g) * xh
+			}
+		}
+		l.gamma.Grad[c] = float32(sdyx)
+		l.beta.Grad[c] = float32(sdy)
+		gm := float64(l.gamma.Value[c])
+		for i := 0; i < n; i++ {
+			o := (i*l.c + c) * l.s
+			for j, g := range dy.Data[o : o+l.s] {
+				if !l.train {
+					l.dx.Data[o+j] = float32(float64(g) * gm * invstd)
+					continue
+				}
+				xh := (float64(l.x.Data[o+j]) - mean) * invstd
+				l.dx.Data[o+j] = float32(gm * invstd * (float64(g) - sdy/m - xh*sdyx/m))
+			}
+		}
+	}
+	return &l.dx
+}

@@ -1,0 +1,354 @@
+package cnn
+
+import (
+	"sync"
+
+	"github.com/cnnpipe/cnnpipe/internal/kernels"
+)
+
+// Padding says how a convolution treats the border.
+type Padding string
+
+// The paddings: Valid uses no padding; Same pads with zeros so that the
+// output is ceil(input/stride) (extra padding goes to the bottom and right,
+// as in TensorFlow and PyTorch).
+const (
+	Valid Padding = "valid"
+	Same  Padding = "same"
+)
+
+// Conv2DConfig configures a Conv2D layer. Zero values mean defaults.
+type Conv2DConfig struct {
+	// Filters is the number of output channels (required).
+	Filters int
+	// Kernel is the kernel height; KernelW its width (0 = Kernel).
+	Kernel, KernelW int
+	// Stride is the vertical stride (0 = 1); StrideW the horizontal one
+	// (0 = Stride).
+	Stride, StrideW int
+	// Padding is Valid (the default) or Same.
+	Padding Padding
+	// NoBias drops the bias term (e.g. before BatchNorm).
+	NoBias bool
+	// Init initializes the weights (InitAuto: see Init).
+	Init Init
+}
+
+// Conv2D is a 2-D convolution (cross-correlation, as in every framework)
+// over NCHW batches, computed per sample with im2col and GEMM, parallel over
+// the samples of the batch.
+type Conv2D struct {
+	cfg                Conv2DConfig
+	kh, kw, sh, sw     int
+	padT, padL         int
+	in, out            Shape
+	w, b               *Param
+	skipDx             bool
+	x, dyIn            *Tensor
+	y, dx              Tensor
+	cols, dcols, dws   [][]float32
+	dbs                [][]float64
+	backward           bool
+	wg                 sync.WaitGroup
+	cin, h, wd, oh, ow int
+}
+
+// NewConv2D returns a Conv2D layer configured by cfg; the configuration is
+// checked by Setup.
+func NewConv2D(cfg Conv2DConfig) *Conv2D { return &Conv2D{cfg: cfg} }
+
+// Config returns the layer's configuration.
+func (l *Conv2D) Config() Conv2DConfig { return l.cfg }
+
+// Kind returns "conv2d".
+func (l *Conv2D) Kind() string { return "conv2d" }
+
+// Params returns weight [out, in, kh, kw] and, unless NoBias, bias [out].
+func (l *Conv2D) Params() []*Param {
+	if l.b == nil {
+		return []*Param{l.w}
+	}
+	return []*Param{l.w, l.b}
+}
+
+func (l *Conv2D) skipInputGrad(skip bool) { l.skipDx = skip }
+
+func (l *Conv2D) resolveInit(next string) {
+	if l.w != nil {
+		l.w.Init = resolveAuto(l.cfg.Init, next)
+	}
+}
+
+// Setup checks the input shape [C, H, W] and allocates the parameters.
+func (l *Conv2D) Setup(in Shape) (Shape, error) {
+	c := l.cfg
+	if len(in) != 3 {
+		return nil, shapeErr("conv2d", in, "want [channels, height, width]")
+	}
+	if c.Filters <= 0 {
+		return nil, shapeErr("conv2d", in, "filters must be positive, got %d", c.Filters)
+	}
+	l.kh, l.kw = c.Kernel, c.KernelW
+	if l.kw == 0 {
+		l.kw = l.kh
+	}
+	l.sh, l.sw = c.Stride, c.StrideW
+	if l.sh == 0 {
+		l.sh = 1
+	}
+	if l.sw == 0 {
+		l.sw = l.sh
+	}
+	if l.kh <= 0 || l.kw <= 0 || l.sh <= 0 || l.sw <= 0 {
+		return nil, shapeErr("conv2d", in, "kernel %dx%d and stride %dx%d must be positive", l.kh, l.kw, l.sh, l.sw)
+	}
+	h, w := in[1], in[2]
+	var oh, ow int
+	switch c.Padding {
+	case Valid, "":
+		if h < l.kh || w < l.kw {
+			return nil, shapeErr("conv2d", in, "kernel %dx%d is larger than the input", l.kh, l.kw)
+		}
+		oh, ow = (h-l.kh)/l.sh+1, (w-l.kw)/l.sw+1
+		l.padT, l.padL = 0, 0
+	case Same:
+		oh, ow = (h+l.sh-1)/l.sh, (w+l.sw-1)/l.sw
+		l.padT = max((oh-1)*l.sh+l.kh-h, 0) / 2
+		l.padL = max((ow-1)*l.sw+l.kw-w, 0) / 2
+	default:
+		return nil, shapeErr("conv2d", in, "padding %q (want valid or same)", c.Padding)
+	}
+	l.in, l.out = in.clone(), Shape{c.Filters, oh, ow}
+	l.cin, l.h, l.wd, l.oh, l.ow = in[0], h, w, oh, ow
+	k := l.cin * l.kh * l.kw
+	init := c.Init
+	if init == InitAuto {
+		init = InitGlorotUniform
+	}
+	l.w = newParam("weight", init, k, c.Filters*l.kh*l.kw, true, c.Filters, l.cin, l.kh, l.kw)
+	l.b = nil
+	if !c.NoBias {
+		l.b = newParam("bias", InitZeros, 0, 0, true, c.Filters)
+	}
+	return l.out, nil
+}
+
+func (s Shape) clone() Shape { return append(Shape(nil), s...) }
+
+func (l *Conv2D) scratch() {
+	p := workers()
+	k := l.cin * l.kh * l.kw * l.oh * l.ow
+	if len(l.cols) != p {
+		l.cols = make([][]float32, p)
+		l.dcols = make([][]float32, p)
+		l.dws = make([][]float32, p)
+		l.dbs = make([][]float64, p)
+	}
+	for i := range l.cols {
+		if len(l.cols[i]) < k {
+			l.cols[i] = make([]float32, k)
+		}
+	}
+}
+
+// Forward convolves the batch x [N, C, H, W].
+func (l *Conv2D) Forward(x *Tensor, train bool) *Tensor {
+	l.x = x
+	l.y.resizeBatch(x.Shape[0], l.out)
+	l.scratch()
+	l.backward = false
+	parallelFor(x.Shape[0], l, &l.wg)
+	return &l.y
+}
+
+// Backward computes the weight, bias and input gradients.
+func (l *Conv2D) Backward(dy *Tensor) *Tensor {
+	n := dy.Shape[0]
+	l.dyIn = dy
+	l.dx.resizeBatch(n, l.in)
+	p := workers()
+	k := l.cin * l.kh * l.kw
+	for i := 0; i < p; i++ {
+		if len(l.dws[i]) < len(l.w.Value) {
+			l.dws[i] = make([]float32, len(l.w.Value))
+			l.dbs[i] = make([]float64, l.cfg.Filters)
+		}
+		if !l.skipDx && len(l.dcols[i]) < k*l.oh*l.ow {
+			l.dcols[i] = make([]float32, k*l.oh*l.ow)
+		}
+	}
+	l.backward = true
+	parallelFor(n, l, &l.wg)
+	// Reduce per-worker gradients in worker order (deterministic).
+	nw := chunks(n)
+	copy(l.w.Grad, l.dws[0])
+	for i := 1; i < nw; i++ {
+		for j, v := range l.dws[i][:len(l.w.Grad)] {
+			l.w.Grad[j] += v
+		}
+	}
+	if l.b != nil {
+		for c := range l.b.Grad {
+			var s float64
+			for i := 0; i < nw; i++ {
+				s += l.dbs[i][c]
+			}
+			l.b.Grad[c] = float32(s)
+		}
+	}
+	if l.skipDx {
+		return nil
+	}
+	return &l.dx
+}
+
+func (l *Conv2D) run(w, lo, hi int) {
+	if l.backward {
+		l.backwardChunk(w, lo, hi)
+		return
+	}
+	k := l.cin * l.kh * l.kw
+	hw := l.oh * l.ow
+	in := l.in.Size()
+	col := l.cols[w][:k*hw]
+	f := l.cfg.Filters
+	for n := lo; n < hi; n++ {
+		l.im2col(l.x.Data[n*in:(n+1)*in], col)
+		y := l.y.Data[n*f*hw : (n+1)*f*hw]
+		kernels.SgemmSerial(false, false, f, hw, k, 1, l.w.Value, k, col, hw, 0, y, hw)
+		if l.b != nil {
+			for c := 0; c < f; c++ {
+				bv := l.b.Value[c]
+				yc := y[c*hw : (c+1)*hw]
+				for i := range yc {
+					yc[i] += bv
+				}
+			}
+		}
+	}
+}
+
+func (l *Conv2D) backwardChunk(w, lo, hi int) {
+	k := l.cin * l.kh * l.kw
+	hw := l.oh * l.ow
+	in := l.in.Size()
+	f := l.cfg.Filters
+	col := l.cols[w][:k*hw]
+	dw := l.dws[w][:len(l.w.Value)]
+	db := l.dbs[w][:f]
+	clear(dw)
+	clear(db)
+	for n := lo; n < hi; n++ {
+		dy := l.dyIn.Data[n*f*hw : (n+1)*f*hw]
+		l.im2col(l.x.Data[n*in:(n+1)*in], col)
+		kernels.SgemmSerial(false, true, f, k, hw, 1, dy, hw, col, hw, 1, dw, k)
+		for c := 0; c < f; c++ {
+			var s float32
+			for _, v := range dy[c*hw : (c+1)*hw] {
+				s += v
+			}
+			db[c] += float64(s)
+		}
+		if l.skipDx {
+			continue
+		}
+		dcol := l.dcols[w][:k*hw]
+		kernels.SgemmSerial(true, false, k, hw, f, 1, l.w.Value, k, dy, hw, 0, dcol, hw)
+		l.col2im(dcol, l.dx.Data[n*in:(n+1)*in])
+	}
+}
+
+// owRange returns the output columns [ow0, ow1) whose input column
+// ow*sw+kj-padL lies inside [0, W).
+func (l *Conv2D) owRange(kj int) (int, int) {
+	off := kj - l.padL
+	ow0 := 0
+	if off < 0 {
+		ow0 = (-off + l.sw - 1) / l.sw
+	}
+	ow1 := l.ow
+	// largest ow with ow*sw+off <= W-1
+	if last := (l.wd - 1 - off); last < 0 {
+		ow1 = 0
+	} else if m := last/l.sw + 1; m < ow1 {
+		ow1 = m
+	}
+	if ow1 < ow0 {
+		ow1 = ow0
+	}
+	return ow0, ow1
+}
+
+// im2col writes the patches of one sample x [C, H, W] into col
+// [C*kh*kw, OH*OW].
+func (l *Conv2D) im2col(x, col []float32) {
+	H, W, OH, OW := l.h, l.wd, l.oh, l.ow
+	sh, sw := l.sh, l.sw
+	r := 0
+	for c := 0; c < l.cin; c++ {
+		xc := x[c*H*W : (c+1)*H*W]
+		for ki := 0; ki < l.kh; ki++ {
+			for kj := 0; kj < l.kw; kj++ {
+				row := col[r*OH*OW : (r+1)*OH*OW]
+				r++
+				ow0, ow1 := l.owRange(kj)
+				off := kj - l.padL
+				for oh := 0; oh < OH; oh++ {
+					dst := row[oh*OW : (oh+1)*OW]
+					iy := oh*sh + ki - l.padT
+					if iy < 0 || iy >= H {
+						clear(dst)
+						continue
+					}
+					clear(dst[:ow0])
+					clear(dst[ow1:])
+					xr := xc[iy*W : (iy+1)*W]
+					if sw == 1 {
+						copy(dst[ow0:ow1], xr[ow0+off:ow1+off])
+					} else {
+						for ow := ow0; ow < ow1; ow++ {
+							dst[ow] = xr[ow*sw+off]
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2im sets dx [C, H, W] to the sum of the patch gradients in col.
+func (l *Conv2D) col2im(col, dx []float32) {
+	clear(dx)
+	H, W, OH, OW := l.h, l.wd, l.oh, l.ow
+	sh, sw := l.sh, l.sw
+	r := 0
+	for c := 0; c < l.cin; c++ {
+		xc := dx[c*H*W : (c+1)*H*W]
+		for ki := 0; ki < l.kh; ki++ {
+			for kj := 0; kj < l.kw; kj++ {
+				row := col[r*OH*OW : (r+1)*OH*OW]
+				r++
+				ow0, ow1 := l.owRange(kj)
+				off := kj - l.padL
+				for oh := 0; oh < OH; oh++ {
+					iy := oh*sh + ki - l.padT
+					if iy < 0 || iy >= H {
+						continue
+					}
+					src := row[oh*OW : (oh+1)*OW]
+					xr := xc[iy*W : (iy+1)*W]
+					if sw == 1 {
+						d := xr[ow0+off : ow1+off]
+						for i, v := range src[ow0:ow1] {
+							d[i] += v
+						}
+					} else {
+						for ow := ow0; ow < ow1; ow++ {
+							xr[ow*sw+off] += src[ow]
+						}
+					}
+				}
+			}
+		}
+	}
+}
