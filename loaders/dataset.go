@@ -1,0 +1,525 @@
+package loaders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+)
+
+// A Source is one dataset format: it describes itself and yields its
+// samples in storage order. Implement it to plug a new format into
+// NewDataset.
+//
+// Samples yields a non-nil error for a sample it cannot produce; if that
+// error is a *SampleError the caller may continue the iteration to get the
+// following samples, any other error ends it.
+type Source interface {
+	Info() Info
+	Samples(ctx context.Context) iter.Seq2[Sample, error]
+	Close() error
+}
+
+// An IndexedSource is a Source with random access; it allows a full
+// shuffle. Sample(i) returns the sample whose Index is i, 0 <= i < Len().
+type IndexedSource interface {
+	Source
+	Len() int
+	Sample(i int) (Sample, error)
+}
+
+// A Labeler is a Source that can list its labels, indexed by sample index,
+// without reading the images. It makes SplitFraction and ClassCounts fast.
+type Labeler interface {
+	Labels(ctx context.Context) ([]int32, error)
+}
+
+// A Splitter is a Source with named splits (for example "train" and "test").
+type Splitter interface {
+	SplitSource(name string) (Source, error)
+}
+
+// Info describes a dataset.
+type Info struct {
+	// Format names the source format: "folder", "manifest", "idx", "cifar10",
+	// "cifar100", "arrow", "arrows", "parquet" or "shapes".
+	Format string
+	// Path is the path given to Open.
+	Path string
+	// Classes lists the class names; label i is Classes[i].
+	Classes []string
+	// Count is the number of samples, or -1 when unknown without reading.
+	Count int
+	// Splits lists the named splits with their sizes (Count -1 when unknown).
+	Splits []SplitInfo
+	// Encoded is true when samples hold encoded files, false for raw pixels.
+	Encoded bool
+}
+
+// SplitInfo is the name and size of one split.
+type SplitInfo struct {
+	Name  string
+	Count int
+}
+
+// Config configures Open. The zero value (or nil) means defaults.
+type Config struct {
+	// Format forces a source format (as in Info.Format) instead of detection.
+	Format string
+	// CIFAR100Labels selects "fine" (default) or "coarse" CIFAR-100 labels.
+	CIFAR100Labels string
+	// Classes fixes the class list of a manifest; a class or label not in
+	// it is an ErrUnknownClass error for that row.
+	Classes []string
+	// MaxPixels bounds the pixels of one image (default DefaultMaxPixels).
+	MaxPixels int
+}
+
+// ReadOptions configures reading a Dataset. The zero value (or nil) means
+// defaults.
+type ReadOptions struct {
+	// BatchSize is the number of rows per record batch (default 256).
+	BatchSize int
+	// Decode stores decoded pixels (format "raw") instead of encoded bytes.
+	Decode bool
+	// Verify fully decodes every encoded image to detect corrupt data, but
+	// keeps the encoded bytes. Implied by Decode.
+	Verify bool
+	// MaxPixels bounds the pixels of one image (default: the dataset's
+	// Config.MaxPixels, else DefaultMaxPixels).
+	MaxPixels int
+	// OnError is Fail (default) or Skip for bad samples.
+	OnError ErrorPolicy
+	// Skips, if not nil, records the samples skipped under Skip.
+	Skips *SkipLog
+	// ShuffleBuffer is the size of the shuffle buffer used when a stream
+	// source is shuffled (default 1024). The order depends on it.
+	ShuffleBuffer int
+}
+
+const (
+	defaultBatchSize     = 256
+	defaultShuffleBuffer = 1024
+)
+
+func (o *ReadOptions) withDefaults(maxPixels int) ReadOptions {
+	var r ReadOptions
+	if o != nil {
+		r = *o
+	}
+	if r.BatchSize <= 0 {
+		r.BatchSize = defaultBatchSize
+	}
+	if r.ShuffleBuffer <= 0 {
+		r.ShuffleBuffer = defaultShuffleBuffer
+	}
+	if r.MaxPixels <= 0 {
+		r.MaxPixels = maxPixels
+	}
+	if r.MaxPixels <= 0 {
+		r.MaxPixels = DefaultMaxPixels
+	}
+	return r
+}
+
+type opKind int
+
+const (
+	opShuffle opKind = iota
+	opShard
+	opFilter
+	opSplitName
+)
+
+type op struct {
+	kind  opKind
+	seed  uint64
+	i, n  int
+	set   []uint64 // opFilter: bitset over source indices
+	keep  bool     // opFilter: keep members (true) or non-members
+	split string   // opSplitName
+}
+
+func (o op) member(index int) bool {
+	in := index >= 0 && index/64 < len(o.set) && o.set[index/64]&(1<<(index%64)) != 0
+	return in == o.keep
+}
+
+// A Dataset is an immutable view of a Source: the source plus a sequence
+// of shuffles, shards and splits. Views share the source; Close it once,
+// through the Dataset returned by Open.
+type Dataset struct {
+	src       Source
+	ops       []op
+	maxPixels int
+}
+
+// NewDataset wraps a Source as a Dataset.
+func NewDataset(src Source, cfg *Config) *Dataset {
+	d := &Dataset{src: src}
+	if cfg != nil {
+		d.maxPixels = cfg.MaxPixels
+	}
+	return d
+}
+
+// Source returns the dataset's underlying source.
+func (d *Dataset) Source() Source { return d.src }
+
+// Close closes the underlying source.
+func (d *Dataset) Close() error { return d.src.Close() }
+
+func (d *Dataset) with(o op) *Dataset {
+	nd := *d
+	nd.ops = append(slices.Clip(d.ops), o)
+	return &nd
+}
+
+// Info describes the view: the source's description with Count set to the
+// number of samples in the view when that is known without reading.
+func (d *Dataset) Info() Info {
+	info := d.src.Info()
+	if len(d.ops) == 0 {
+		return info
+	}
+	if _, ok := d.src.(IndexedSource); ok && !d.hasOp(opSplitName) {
+		info.Count = len(d.order())
+	} else {
+		info.Count = -1
+	}
+	return info
+}
+
+func (d *Dataset) hasOp(k opKind) bool {
+	for _, o := range d.ops {
+		if o.kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Shuffle returns a view in a pseudo-random order determined by seed: a
+// full permutation for indexed sources, a bounded shuffle buffer (see
+// ReadOptions.ShuffleBuffer) for streams. Use a different seed per epoch
+// (for example seed+epoch) to get a new order each epoch.
+func (d *Dataset) Shuffle(seed uint64) *Dataset {
+	return d.with(op{kind: opShuffle, seed: seed})
+}
+
+// Shard returns the i-th of n disjoint parts of the view (every n-th sample
+// starting with the i-th), so that n machines can split one dataset.
+func (d *Dataset) Shard(i, n int) (*Dataset, error) {
+	if n <= 0 || i < 0 || i >= n {
+		return nil, fmt.Errorf("loaders: shard %d of %d: want 0 <= i < n", i, n)
+	}
+	return d.with(op{kind: opShard, i: i, n: n}), nil
+}
+
+// Split returns the named split ("train", "test", ...) of the dataset.
+func (d *Dataset) Split(name string) (*Dataset, error) {
+	if sp, ok := d.src.(Splitter); ok {
+		if len(d.ops) > 0 {
+			return nil, fmt.Errorf("loaders: %s: select split %q before shuffling, sharding or splitting", d.src.Info().Path, name)
+		}
+		sub, err := sp.SplitSource(name)
+		if err != nil {
+			return nil, err
+		}
+		return &Dataset{src: sub, maxPixels: d.maxPixels}, nil
+	}
+	info := d.src.Info()
+	if len(info.Splits) > 0 && !slices.ContainsFunc(info.Splits, func(s SplitInfo) bool { return s.Name == name }) {
+		return nil, fmt.Errorf("loaders: %s: %w %q (have %v)", info.Path, ErrNoSplit, name, splitNames(info.Splits))
+	}
+	return d.with(op{kind: opSplitName, split: name}), nil
+}
+
+func splitNames(s []SplitInfo) []string {
+	n := make([]string, len(s))
+	for i := range s {
+		n[i] = s[i].Name
+	}
+	return n
+}
+
+// SplitFraction splits the view into a training and a validation view,
+// stratified by class: of each class's n samples, round(frac*n) chosen
+// pseudo-randomly from seed go to validation. The result depends only on
+// the samples' indices and labels, not on the view's order. It reads the
+// labels (not the images) of sources that implement Labeler, and the whole
+// view otherwise.
+func (d *Dataset) SplitFraction(ctx context.Context, frac float64, seed uint64) (train, val *Dataset, err error) {
+	if !(frac > 0 && frac < 1) {
+		return nil, nil, fmt.Errorf("loaders: validation fraction %v: want 0 < frac < 1", frac)
+	}
+	idx, labels, err := d.indexLabels(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	byClass := map[int32][]int{}
+	maxIdx := -1
+	for k, i := range idx {
+		byClass[labels[k]] = append(byClass[labels[k]], i)
+		maxIdx = max(maxIdx, i)
+	}
+	set := make([]uint64, maxIdx/64+1)
+	for label, members := range byClass {
+		sort.Ints(members)
+		r := rand.New(rand.NewPCG(seed, uint64(label)^0x9e3779b97f4a7c15))
+		r.Shuffle(len(members), func(a, b int) { members[a], members[b] = members[b], members[a] })
+		nv := int(math.Round(frac * float64(len(members))))
+		for _, i := range members[:nv] {
+			set[i/64] |= 1 << (i % 64)
+		}
+	}
+	return d.with(op{kind: opFilter, set: set, keep: false}), d.with(op{kind: opFilter, set: set, keep: true}), nil
+}
+
+// ClassCounts returns the number of samples of each label in the view
+// (indexed by label; it has at least len(Classes) entries).
+func (d *Dataset) ClassCounts(ctx context.Context) ([]int, error) {
+	_, labels, err := d.indexLabels(ctx)
+	if err != nil {
+		return nil, err
+	}
+	counts := make([]int, len(d.src.Info().Classes))
+	for _, l := range labels {
+		if l < 0 {
+			continue
+		}
+		for int(l) >= len(counts) {
+			counts = append(counts, 0)
+		}
+		counts[l]++
+	}
+	return counts, nil
+}
+
+// indexLabels lists the view's sample indices and labels.
+func (d *Dataset) indexLabels(ctx context.Context) ([]int, []int32, error) {
+	if is, ok := d.src.(IndexedSource); ok && !d.hasOp(opSplitName) {
+		order := d.order()
+		if lb, ok := d.src.(Labeler); ok {
+			all, err := lb.Labels(ctx)
+			if err != nil {
+				return nil, nil, err
+			}
+			labels := make([]int32, len(order))
+			for k, i := range order {
+				labels[k] = all[i]
+			}
+			return order, labels, nil
+		}
+		_ = is
+	}
+	var idx []int
+	var labels []int32
+	for s, err := range d.Samples(ctx, &ReadOptions{OnError: Skip}) {
+		if err != nil {
+			return nil, nil, err
+		}
+		idx = append(idx, s.Index)
+		labels = append(labels, s.Label)
+	}
+	return idx, labels, nil
+}
+
+// order returns the view's sample indices for an indexed source.
+func (d *Dataset) order() []int {
+	n := d.src.(IndexedSource).Len()
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	for _, o := range d.ops {
+		switch o.kind {
+		case opShuffle:
+			r := rand.New(rand.NewPCG(o.seed, 0x636e6e70697065))
+			r.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
+		case opShard:
+			k := 0
+			for p := o.i; p < len(order); p += o.n {
+				order[k] = order[p]
+				k++
+			}
+			order = order[:k]
+		case opFilter:
+			order = slices.DeleteFunc(order, func(i int) bool { return !o.member(i) })
+		}
+	}
+	return order
+}
+
+// item is one element of a sample stream: a sample or an error.
+type item struct {
+	s   Sample
+	err error
+}
+
+func itemIndex(it item) int {
+	if it.err != nil {
+		var se *SampleError
+		if errors.As(it.err, &se) {
+			return se.Index
+		}
+		return -1
+	}
+	return it.s.Index
+}
+
+// raw yields the view's samples (or per-sample errors) before decoding.
+func (d *Dataset) raw(ctx context.Context, opts ReadOptions) iter.Seq[item] {
+	if is, ok := d.src.(IndexedSource); ok && len(d.ops) > 0 && !d.hasOp(opSplitName) {
+		order := d.order()
+		return func(yield func(item) bool) {
+			for _, i := range order {
+				if err := ctx.Err(); err != nil {
+					yield(item{err: err})
+					return
+				}
+				s, err := is.Sample(i)
+				if !yield(item{s, err}) {
+					return
+				}
+			}
+		}
+	}
+	seq := func(yield func(item) bool) {
+		for s, err := range d.src.Samples(ctx) {
+			if !yield(item{s, err}) {
+				return
+			}
+			if err != nil && !isSampleErr(err) {
+				return
+			}
+		}
+	}
+	for _, o := range d.ops {
+		seq = streamOp(seq, o, opts.ShuffleBuffer)
+	}
+	return seq
+}
+
+func isSampleErr(err error) bool {
+	var se *SampleError
+	return errors.As(err, &se)
+}
+
+// streamOp applies one view operation to a stream.
+func streamOp(in iter.Seq[item], o op, bufSize int) iter.Seq[item] {
+	return func(yield func(item) bool) {
+		switch o.kind {
+		case opShard:
+			p := 0
+			for it := range in {
+				if it.err != nil && !isSampleErr(it.err) {
+					yield(it)
+					return
+				}
+				if p%o.n == o.i && !yield(it) {
+					return
+				}
+				p++
+			}
+		case opFilter:
+			for it := range in {
+				if it.err != nil && !isSampleErr(it.err) {
+					yield(it)
+					return
+				}
+				if o.member(itemIndex(it)) && !yield(it) {
+					return
+				}
+			}
+		case opSplitName:
+			for it := range in {
+				if it.err != nil && !isSampleErr(it.err) {
+					yield(it)
+					return
+				}
+				if (it.err != nil || it.s.Split == o.split) && !yield(it) {
+					return
+				}
+			}
+		case opShuffle:
+			r := rand.New(rand.NewPCG(o.seed, 0x636e6e70697065))
+			buf := make([]item, 0, bufSize)
+			for it := range in {
+				if it.err != nil && !isSampleErr(it.err) {
+					yield(it)
+					return
+				}
+				if len(buf) < bufSize {
+					buf = append(buf, it)
+					continue
+				}
+				j := r.IntN(len(buf))
+				out := buf[j]
+				buf[j] = it
+				if !yield(out) {
+					return
+				}
+			}
+			r.Shuffle(len(buf), func(a, b int) { buf[a], buf[b] = buf[b], buf[a] })
+			for _, it := range buf {
+				if !yield(it) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// Samples yields the view's samples in order, applying opts (decoding,
+// verification, error policy). The samples own their data. Iteration stops
+// after the first error it yields.
+func (d *Dataset) Samples(ctx context.Context, opts *ReadOptions) iter.Seq2[Sample, error] {
+	o := opts.withDefaults(d.maxPixels)
+	classes := d.src.Info().Classes
+	return func(yield func(Sample, error) bool) {
+		for it := range d.raw(ctx, o) {
+			s, err := it.s, it.err
+			if err == nil {
+				if s.Class == "" {
+					s.Class = ClassName(classes, s.Label)
+				}
+				err = process(&s, o)
+			}
+			if err != nil {
+				var se *SampleError
+				if o.OnError == Skip && errors.As(err, &se) {
+					if o.Skips != nil {
+						o.Skips.Add(se)
+					}
+					continue
+				}
+				yield(Sample{}, err)
+				return
+			}
+			if !yield(s, nil) {
+				return
+			}
+		}
+	}
+}
+
+// process applies decoding and verification to one sample.
+func process(s *Sample, o ReadOptions) error {
+	switch {
+	case o.Decode:
+		return s.decodeRaw(o.MaxPixels)
+	case o.Verify && s.Format != FormatRaw:
+		_, err := s.Image(o.MaxPixels)
+		return err
+	case s.Format == FormatRaw:
+		if len(s.Data) != s.Height*s.Width*s.Channels {
+			return sampleErr(s.File(), s.Index, ErrCorrupt, "%d bytes of pixels for %dx%dx%d", len(s.Data), s.Height, s.Width, s.Channels)
+		}
+	}
+	return nil
+}

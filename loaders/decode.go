@@ -1,0 +1,302 @@
+package loaders
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
+	"golang.org/x/image/webp"
+)
+
+// DefaultMaxPixels is the largest image (width*height) decoded when no
+// limit is configured: 2^26 pixels, e.g. 8192x8192.
+const DefaultMaxPixels = 1 << 26
+
+// A Decoder decodes one encoded image format. Register one with
+// RegisterDecoder; a later registration of the same Name replaces the
+// earlier one, which is how a faster decoder is plugged in.
+type Decoder struct {
+	// Name is the value stored in the format column, e.g. "png".
+	Name string
+	// Magic lists prefixes that identify the format; '?' matches any byte.
+	Magic []string
+	// Extensions lists file name extensions, lower case with the dot.
+	Extensions []string
+	// DecodeConfig reads only the header.
+	DecodeConfig func(io.Reader) (image.Config, error)
+	// Decode decodes the whole image.
+	Decode func(io.Reader) (image.Image, error)
+}
+
+var registry struct {
+	sync.RWMutex
+	decoders []Decoder
+}
+
+// RegisterDecoder adds d to the registry, replacing a decoder of the same
+// name. It is safe to call concurrently with decoding.
+func RegisterDecoder(d Decoder) {
+	registry.Lock()
+	defer registry.Unlock()
+	for i := range registry.decoders {
+		if registry.decoders[i].Name == d.Name {
+			registry.decoders[i] = d
+			return
+		}
+	}
+	registry.decoders = append(registry.decoders, d)
+}
+
+func init() {
+	RegisterDecoder(Decoder{Name: "png", Magic: []string{"\x89PNG\r\n\x1a\n"}, Extensions: []string{".png"}, DecodeConfig: png.DecodeConfig, Decode: png.Decode})
+	RegisterDecoder(Decoder{Name: "jpeg", Magic: []string{"\xff\xd8"}, Extensions: []string{".jpg", ".jpeg"}, DecodeConfig: jpeg.DecodeConfig, Decode: jpeg.Decode})
+	RegisterDecoder(Decoder{Name: "gif", Magic: []string{"GIF87a", "GIF89a"}, Extensions: []string{".gif"}, DecodeConfig: gif.DecodeConfig, Decode: gif.Decode})
+	RegisterDecoder(Decoder{Name: "bmp", Magic: []string{"BM????\x00\x00\x00\x00"}, Extensions: []string{".bmp"}, DecodeConfig: bmp.DecodeConfig, Decode: bmp.Decode})
+	RegisterDecoder(Decoder{Name: "tiff", Magic: []string{"II*\x00", "MM\x00*"}, Extensions: []string{".tif", ".tiff"}, DecodeConfig: tiff.DecodeConfig, Decode: tiff.Decode})
+	RegisterDecoder(Decoder{Name: "webp", Magic: []string{"RIFF????WEBPVP8"}, Extensions: []string{".webp"}, DecodeConfig: webp.DecodeConfig, Decode: webp.Decode})
+}
+
+func matchMagic(magic string, b []byte) bool {
+	if len(b) < len(magic) {
+		return false
+	}
+	for i := 0; i < len(magic); i++ {
+		if magic[i] != '?' && magic[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Sniff returns the decoder whose magic prefix matches data.
+func Sniff(data []byte) (Decoder, bool) {
+	registry.RLock()
+	defer registry.RUnlock()
+	for _, d := range registry.decoders {
+		for _, m := range d.Magic {
+			if matchMagic(m, data) {
+				return d, true
+			}
+		}
+	}
+	return Decoder{}, false
+}
+
+// LookupDecoder returns the registered decoder with the given name.
+func LookupDecoder(name string) (Decoder, bool) {
+	registry.RLock()
+	defer registry.RUnlock()
+	for _, d := range registry.decoders {
+		if d.Name == name {
+			return d, true
+		}
+	}
+	return Decoder{}, false
+}
+
+// IsImageFile reports whether name has the extension of a registered format.
+func IsImageFile(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	if ext == "" {
+		return false
+	}
+	registry.RLock()
+	defer registry.RUnlock()
+	for _, d := range registry.decoders {
+		for _, e := range d.Extensions {
+			if e == ext {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// extensionFor returns the preferred file extension of a format.
+func extensionFor(format string) string {
+	if d, ok := LookupDecoder(format); ok && len(d.Extensions) > 0 {
+		return d.Extensions[0]
+	}
+	return "." + format
+}
+
+// Header is what DecodeHeader learns from an encoded image.
+type Header struct {
+	Format                  string
+	Width, Height, Channels int
+}
+
+// DecodeHeader identifies data's format by its magic bytes and reads its
+// header. It fails with ErrUnknownFormat, ErrCorrupt or ErrTooLarge (more
+// than maxPixels pixels; maxPixels <= 0 means DefaultMaxPixels).
+func DecodeHeader(data []byte, maxPixels int) (Header, Decoder, error) {
+	d, ok := Sniff(data)
+	if !ok {
+		return Header{}, d, fmt.Errorf("%w: not a registered image format", ErrUnknownFormat)
+	}
+	cfg, err := d.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return Header{}, d, fmt.Errorf("%w: %s header: %v", ErrCorrupt, d.Name, err)
+	}
+	if maxPixels <= 0 {
+		maxPixels = DefaultMaxPixels
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return Header{}, d, fmt.Errorf("%w: %s header: size %dx%d", ErrCorrupt, d.Name, cfg.Width, cfg.Height)
+	}
+	if int64(cfg.Width)*int64(cfg.Height) > int64(maxPixels) {
+		return Header{}, d, fmt.Errorf("%w: %s header claims %d x %d pixels, limit is %d pixels", ErrTooLarge, d.Name, cfg.Width, cfg.Height, maxPixels)
+	}
+	return Header{Format: d.Name, Width: cfg.Width, Height: cfg.Height, Channels: channelsOf(cfg.ColorModel)}, d, nil
+}
+
+// Decode decodes an encoded image after checking with DecodeConfig that it
+// has at most maxPixels pixels (maxPixels <= 0 means DefaultMaxPixels). It
+// returns the image and its format name.
+func Decode(data []byte, maxPixels int) (image.Image, string, error) {
+	h, d, err := DecodeHeader(data, maxPixels)
+	if err != nil {
+		return nil, h.Format, err
+	}
+	img, err := d.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, d.Name, fmt.Errorf("%w: %s: %v", ErrCorrupt, d.Name, err)
+	}
+	b := img.Bounds()
+	if b.Dx() != h.Width || b.Dy() != h.Height {
+		return nil, d.Name, fmt.Errorf("%w: %s: decoded %dx%d, header says %dx%d", ErrCorrupt, d.Name, b.Dx(), b.Dy(), h.Width, h.Height)
+	}
+	return img, d.Name, nil
+}
+
+// channelsOf returns 1 for gray color models and 3 otherwise.
+func channelsOf(m color.Model) int {
+	switch m {
+	case color.GrayModel, color.Gray16Model:
+		return 1
+	}
+	return 3
+}
+
+// ToPixels converts img to uint8 HWC pixels: 1 channel for *image.Gray and
+// *image.Gray16, 3 (RGB, alpha dropped) for everything else. The result is
+// appended to dst[:0].
+func ToPixels(dst []byte, img image.Image) (pix []byte, h, w, c int) {
+	b := img.Bounds()
+	w, h = b.Dx(), b.Dy()
+	c = channelsOf(img.ColorModel())
+	n := w * h * c
+	if cap(dst) < n {
+		dst = make([]byte, n)
+	}
+	pix = dst[:n]
+	switch m := img.(type) {
+	case *image.Gray:
+		for y := 0; y < h; y++ {
+			copy(pix[y*w:(y+1)*w], m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):])
+		}
+		return
+	case *image.NRGBA:
+		for y := 0; y < h; y++ {
+			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			o := pix[y*w*3 : (y+1)*w*3]
+			for x := 0; x < w; x++ {
+				o[3*x], o[3*x+1], o[3*x+2] = row[4*x], row[4*x+1], row[4*x+2]
+			}
+		}
+		return
+	case *image.RGBA:
+		for y := 0; y < h; y++ {
+			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			o := pix[y*w*3 : (y+1)*w*3]
+			for x := 0; x < w; x++ {
+				a := uint32(row[4*x+3])
+				if a == 0xff {
+					o[3*x], o[3*x+1], o[3*x+2] = row[4*x], row[4*x+1], row[4*x+2]
+					continue
+				}
+				cc := color.NRGBAModel.Convert(color.RGBA{row[4*x], row[4*x+1], row[4*x+2], row[4*x+3]}).(color.NRGBA)
+				o[3*x], o[3*x+1], o[3*x+2] = cc.R, cc.G, cc.B
+			}
+		}
+		return
+	case *image.YCbCr:
+		i := 0
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				yi, ci := m.YOffset(x, y), m.COffset(x, y)
+				r, g, bb := color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
+				pix[i], pix[i+1], pix[i+2] = r, g, bb
+				i += 3
+			}
+		}
+		return
+	case *image.Paletted:
+		pal := make([][3]byte, len(m.Palette))
+		for i, pc := range m.Palette {
+			cc := color.NRGBAModel.Convert(pc).(color.NRGBA)
+			pal[i] = [3]byte{cc.R, cc.G, cc.B}
+		}
+		i := 0
+		for y := 0; y < h; y++ {
+			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			for x := 0; x < w; x++ {
+				var p [3]byte
+				if int(row[x]) < len(pal) {
+					p = pal[row[x]]
+				}
+				pix[i], pix[i+1], pix[i+2] = p[0], p[1], p[2]
+				i += 3
+			}
+		}
+		return
+	}
+	i := 0
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if c == 1 {
+				pix[i] = color.GrayModel.Convert(img.At(x, y)).(color.Gray).Y
+				i++
+				continue
+			}
+			cc := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+			pix[i], pix[i+1], pix[i+2] = cc.R, cc.G, cc.B
+			i += 3
+		}
+	}
+	return
+}
+
+// FromPixels wraps uint8 HWC pixels as an image: *image.Gray for one
+// channel (sharing pix), *image.NRGBA for three or four channels (a copy).
+func FromPixels(pix []byte, h, w, c int) (image.Image, error) {
+	if h <= 0 || w <= 0 || len(pix) != h*w*c {
+		return nil, fmt.Errorf("%w: %d bytes of pixels for %dx%dx%d", ErrCorrupt, len(pix), h, w, c)
+	}
+	switch c {
+	case 1:
+		return &image.Gray{Pix: pix, Stride: w, Rect: image.Rect(0, 0, w, h)}, nil
+	case 3, 4:
+		img := image.NewNRGBA(image.Rect(0, 0, w, h))
+		for i, j := 0, 0; i < len(pix); i, j = i+c, j+4 {
+			img.Pix[j], img.Pix[j+1], img.Pix[j+2] = pix[i], pix[i+1], pix[i+2]
+			if c == 4 {
+				img.Pix[j+3] = pix[i+3]
+			} else {
+				img.Pix[j+3] = 0xff
+			}
+		}
+		return img, nil
+	}
+	return nil, fmt.Errorf("%w: %d channels", ErrCorrupt, c)
+}

@@ -1,0 +1,3 @@
+package loaders
+
+//go:generate go run ../testdata/images/generate.go -out ../testdata/images

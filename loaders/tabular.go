@@ -1,0 +1,376 @@
+package loaders
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"os"
+	"strconv"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+)
+
+// colMap locates the package's columns in a foreign schema; -1 = absent.
+type colMap struct {
+	path, label, split, image, format, h, w, c int
+	imageChild                                 int // for a struct image column ({bytes, path}), the bytes child
+}
+
+type strValues interface {
+	Value(int) string
+	IsNull(int) bool
+}
+
+type binValues interface {
+	Value(int) []byte
+	IsNull(int) bool
+}
+
+func mapColumns(s *arrow.Schema, name string) (colMap, error) {
+	find := func(n string) int {
+		if idx := s.FieldIndices(n); len(idx) > 0 {
+			return idx[0]
+		}
+		return -1
+	}
+	m := colMap{path: find(ColPath), label: find(ColLabel), split: find(ColSplit), image: find(ColImage),
+		format: find(ColFormat), h: find(ColHeight), w: find(ColWidth), c: find(ColChannels), imageChild: -1}
+	if m.image < 0 {
+		m.image = find("img")
+	}
+	if m.image < 0 || m.label < 0 {
+		return m, fileErr(name, ErrSchema, "want at least an %q column (binary) and a %q column (integer); have %v", ColImage, ColLabel, fieldNames(s))
+	}
+	switch t := s.Field(m.image).Type.(type) {
+	case *arrow.BinaryType, *arrow.LargeBinaryType:
+	case *arrow.StructType:
+		// Hugging Face datasets store images as struct<bytes: binary, path: string>.
+		if i, ok := t.FieldIdx("bytes"); ok {
+			m.imageChild = i
+			break
+		}
+		return m, fileErr(name, ErrSchema, "image column is a struct without a bytes field")
+	default:
+		return m, fileErr(name, ErrSchema, "image column has type %s, want binary", t)
+	}
+	if !arrow.IsInteger(s.Field(m.label).Type.ID()) {
+		return m, fileErr(name, ErrSchema, "label column has type %s, want an integer type", s.Field(m.label).Type)
+	}
+	for _, p := range []*int{&m.path, &m.split, &m.format} {
+		if *p >= 0 {
+			switch s.Field(*p).Type.ID() {
+			case arrow.STRING, arrow.LARGE_STRING:
+			default:
+				*p = -1
+			}
+		}
+	}
+	for _, p := range []*int{&m.h, &m.w, &m.c} {
+		if *p >= 0 && !arrow.IsInteger(s.Field(*p).Type.ID()) {
+			*p = -1
+		}
+	}
+	return m, nil
+}
+
+func fieldNames(s *arrow.Schema) []string {
+	n := make([]string, s.NumFields())
+	for i := range n {
+		n[i] = s.Field(i).Name
+	}
+	return n
+}
+
+// intAt returns an integer array's value as int64.
+func intAt(a arrow.Array, i int) int64 {
+	switch a := a.(type) {
+	case *array.Int8:
+		return int64(a.Value(i))
+	case *array.Int16:
+		return int64(a.Value(i))
+	case *array.Int32:
+		return int64(a.Value(i))
+	case *array.Int64:
+		return a.Value(i)
+	case *array.Uint8:
+		return int64(a.Value(i))
+	case *array.Uint16:
+		return int64(a.Value(i))
+	case *array.Uint32:
+		return int64(a.Value(i))
+	case *array.Uint64:
+		return int64(a.Value(i))
+	}
+	return 0
+}
+
+// classesFromMetadata reads class names from cnnpipe's metadata key, or
+// from Hugging Face datasets' "huggingface" key.
+func classesFromMetadata(s *arrow.Schema) []string {
+	if c, err := ClassesFromSchema(s); err == nil && c != nil {
+		return c
+	}
+	md := s.Metadata()
+	if i := md.FindKey("huggingface"); i >= 0 {
+		var hf struct {
+			Info struct {
+				Features map[string]struct {
+					Names []string `json:"names"`
+				} `json:"features"`
+			} `json:"info"`
+		}
+		if json.Unmarshal([]byte(md.Values()[i]), &hf) == nil {
+			if f, ok := hf.Info.Features[ColLabel]; ok && len(f.Names) > 0 {
+				return f.Names
+			}
+		}
+	}
+	return nil
+}
+
+// tableRows converts the rows of a record batch to samples. base is the
+// index of the batch's first row in the file.
+func tableRows(rec arrow.RecordBatch, m colMap, base int, file string, classes []string, maxPixels int, yield func(Sample, error) bool) bool {
+	var img binValues
+	imgCol := rec.Column(m.image)
+	if m.imageChild >= 0 {
+		imgCol = imgCol.(*array.Struct).Field(m.imageChild)
+	}
+	img, ok := imgCol.(binValues)
+	if !ok {
+		return yield(Sample{}, fileErr(file, ErrSchema, "image column has type %s", imgCol.DataType()))
+	}
+	str := func(col, i int) string {
+		if col < 0 {
+			return ""
+		}
+		a := rec.Column(col).(strValues)
+		if a.IsNull(i) {
+			return ""
+		}
+		return a.Value(i)
+	}
+	num := func(col, i int) int {
+		if col < 0 || rec.Column(col).IsNull(i) {
+			return 0
+		}
+		return int(intAt(rec.Column(col), i))
+	}
+	label := rec.Column(m.label)
+	for i := 0; i < int(rec.NumRows()); i++ {
+		idx := base + i
+		s := Sample{Index: idx, Path: str(m.path, i), Split: str(m.split, i), Format: str(m.format, i), file: file + " row " + strconv.Itoa(idx)}
+		if s.Path == "" {
+			s.Path = "row-" + strconv.Itoa(idx)
+		}
+		if label.IsNull(i) || img.IsNull(i) {
+			if !yield(Sample{}, sampleErr(s.file, idx, ErrCorrupt, "null label or image")) {
+				return false
+			}
+			continue
+		}
+		l := intAt(label, i)
+		if l < 0 || l > 1<<31-1 || (classes != nil && int(l) >= len(classes)) {
+			if !yield(Sample{}, sampleErr(s.file, idx, ErrUnknownClass, "label %d, but there are %d classes", l, len(classes))) {
+				return false
+			}
+			continue
+		}
+		s.Label = int32(l)
+		s.Class = ClassName(classes, s.Label)
+		s.Data = bytes.Clone(img.Value(i))
+		if s.Format == FormatRaw {
+			s.Height, s.Width, s.Channels = num(m.h, i), num(m.w, i), num(m.c, i)
+			if s.Height <= 0 || s.Width <= 0 || s.Channels <= 0 || len(s.Data) != s.Height*s.Width*s.Channels {
+				if !yield(Sample{}, sampleErr(s.file, idx, ErrCorrupt, "%d bytes of raw pixels for %dx%dx%d", len(s.Data), s.Height, s.Width, s.Channels)) {
+					return false
+				}
+				continue
+			}
+		} else {
+			h, _, err := DecodeHeader(s.Data, maxPixels)
+			if err != nil {
+				if !yield(Sample{}, &SampleError{Path: s.file, Index: idx, Err: err}) {
+					return false
+				}
+				continue
+			}
+			s.Format, s.Height, s.Width, s.Channels = h.Format, h.Height, h.Width, h.Channels
+		}
+		if !yield(s, nil) {
+			return false
+		}
+	}
+	return true
+}
+
+// tableSource reads an Arrow IPC or Parquet file as a stream.
+type tableSource struct {
+	info      Info
+	path      string
+	maxPixels int
+	cols      colMap
+	// batches opens the file and yields its record batches, each valid
+	// until the next one.
+	batches func(ctx context.Context) iter.Seq2[arrow.RecordBatch, error]
+}
+
+func (t *tableSource) Info() Info   { return t.info }
+func (t *tableSource) Close() error { return nil }
+
+func (t *tableSource) Samples(ctx context.Context) iter.Seq2[Sample, error] {
+	return func(yield func(Sample, error) bool) {
+		base := 0
+		for rec, err := range t.batches(ctx) {
+			if err != nil {
+				yield(Sample{}, fmt.Errorf("loaders: %s: %w", t.path, err))
+				return
+			}
+			if err := ctx.Err(); err != nil {
+				yield(Sample{}, err)
+				return
+			}
+			if !tableRows(rec, t.cols, base, t.path, t.info.Classes, t.maxPixels, yield) {
+				return
+			}
+			base += int(rec.NumRows())
+		}
+	}
+}
+
+func openIPC(path, format string, cfg *Config) (Source, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("loaders: %s: %w", path, err)
+	}
+	var schema *arrow.Schema
+	count := -1
+	if format == "arrow" {
+		r, err := ipc.NewFileReader(f, ipc.WithAllocator(memory.DefaultAllocator))
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("loaders: %s: %w: arrow file: %v", path, ErrCorrupt, err)
+		}
+		schema = r.Schema()
+		r.Close()
+	} else {
+		r, err := ipc.NewReader(f)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("loaders: %s: %w: arrow stream: %v", path, ErrCorrupt, err)
+		}
+		schema = r.Schema()
+		r.Release()
+	}
+	f.Close()
+	t := &tableSource{path: path, maxPixels: cfg.MaxPixels}
+	if t.cols, err = mapColumns(schema, path); err != nil {
+		return nil, err
+	}
+	t.info = Info{Format: format, Path: path, Classes: classesFromMetadata(schema), Count: count, Encoded: true}
+	t.batches = func(ctx context.Context) iter.Seq2[arrow.RecordBatch, error] {
+		return func(yield func(arrow.RecordBatch, error) bool) {
+			f, err := os.Open(path)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			defer f.Close()
+			if format == "arrow" {
+				r, err := ipc.NewFileReader(f)
+				if err != nil {
+					yield(nil, fmt.Errorf("%w: %v", ErrCorrupt, err))
+					return
+				}
+				defer r.Close()
+				for i := 0; i < r.NumRecords(); i++ {
+					rec, err := r.RecordBatch(i)
+					if err != nil {
+						yield(nil, fmt.Errorf("%w: record batch %d: %v", ErrCorrupt, i, err))
+						return
+					}
+					if !yield(rec, nil) {
+						return
+					}
+				}
+				return
+			}
+			r, err := ipc.NewReader(f)
+			if err != nil {
+				yield(nil, fmt.Errorf("%w: %v", ErrCorrupt, err))
+				return
+			}
+			defer r.Release()
+			for r.Next() {
+				if !yield(r.RecordBatch(), nil) {
+					return
+				}
+			}
+			if err := r.Err(); err != nil {
+				yield(nil, fmt.Errorf("%w: %v", ErrCorrupt, err))
+			}
+		}
+	}
+	return t, nil
+}
+
+func openParquet(path string, cfg *Config) (Source, error) {
+	pf, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		return nil, fmt.Errorf("loaders: %s: %w: parquet: %v", path, ErrCorrupt, err)
+	}
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: defaultBatchSize}, memory.DefaultAllocator)
+	if err != nil {
+		pf.Close()
+		return nil, fmt.Errorf("loaders: %s: %w: parquet: %v", path, ErrCorrupt, err)
+	}
+	schema, err := fr.Schema()
+	count := int(pf.NumRows())
+	pf.Close()
+	if err != nil {
+		return nil, fmt.Errorf("loaders: %s: %w: parquet schema: %v", path, ErrSchema, err)
+	}
+	t := &tableSource{path: path, maxPixels: cfg.MaxPixels}
+	if t.cols, err = mapColumns(schema, path); err != nil {
+		return nil, err
+	}
+	t.info = Info{Format: "parquet", Path: path, Classes: classesFromMetadata(schema), Count: count, Encoded: true}
+	t.batches = func(ctx context.Context) iter.Seq2[arrow.RecordBatch, error] {
+		return func(yield func(arrow.RecordBatch, error) bool) {
+			pf, err := file.OpenParquetFile(path, false)
+			if err != nil {
+				yield(nil, fmt.Errorf("%w: parquet: %v", ErrCorrupt, err))
+				return
+			}
+			defer pf.Close()
+			fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: defaultBatchSize}, memory.DefaultAllocator)
+			if err != nil {
+				yield(nil, fmt.Errorf("%w: parquet: %v", ErrCorrupt, err))
+				return
+			}
+			rr, err := fr.GetRecordReader(ctx, nil, nil)
+			if err != nil {
+				yield(nil, fmt.Errorf("%w: parquet: %v", ErrCorrupt, err))
+				return
+			}
+			defer rr.Release()
+			for rr.Next() {
+				if !yield(rr.RecordBatch(), nil) {
+					return
+				}
+			}
+			if err := rr.Err(); err != nil && !errors.Is(err, context.Canceled) {
+				yield(nil, fmt.Errorf("%w: parquet: %v", ErrCorrupt, err))
+			}
+		}
+	}
+	return t, nil
+}
