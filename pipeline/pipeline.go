@@ -29,8 +29,10 @@ type Pipeline struct {
 	errOnce sync.Once
 	err     error
 
-	mu     sync.Mutex
-	stages []*stage
+	mu       sync.Mutex
+	stages   []*stage
+	cleanups []func()
+	waitOnce sync.Once
 }
 
 // New returns a Pipeline whose stages stop when ctx is cancelled.
@@ -59,6 +61,14 @@ func (p *Pipeline) Stop() { p.cancel(errStopped) }
 // nobody reads would wait forever.
 func (p *Pipeline) Wait() error {
 	p.wg.Wait()
+	p.waitOnce.Do(func() {
+		p.mu.Lock()
+		fns := p.cleanups
+		p.mu.Unlock()
+		for i := len(fns) - 1; i >= 0; i-- {
+			fns[i]()
+		}
+	})
 	if p.err != nil {
 		return p.err
 	}
@@ -67,6 +77,15 @@ func (p *Pipeline) Wait() error {
 	}
 	p.cancel(errStopped) // release the context's resources
 	return nil
+}
+
+// Cleanup registers fn to be called by the first Wait, after every stage
+// has stopped, for example to release a reader that a source stage used.
+// Functions run in the reverse order of registration.
+func (p *Pipeline) Cleanup(fn func()) {
+	p.mu.Lock()
+	p.cleanups = append(p.cleanups, fn)
+	p.mu.Unlock()
 }
 
 // fail records err as the pipeline's error if it is the first and cancels
