@@ -7,7 +7,11 @@ import (
 	"testing"
 )
 
-var benchImpl = flag.String("impl", "", "GEMM implementation for benchmarks (go, avx2, avx512; default: the one chosen for this CPU)")
+var (
+	benchImpl    = flag.String("impl", "", "GEMM implementation for benchmarks (go, avx2, avx512; default: the one chosen for this CPU)")
+	benchDirectS = flag.Int("direct-slivers", -1, "tuning: override directMaxSlivers in benchmarks")
+	benchDot     = flag.Int("dot-ratio", -1, "tuning: override dotMaxRatio in benchmarks")
+)
 
 // benchShape is one GEMM a benchmark runs: C[m×n] = op(A)·op(B) with
 // inner dimension k.
@@ -61,6 +65,14 @@ var benchShapes = []benchShape{
 }
 
 func BenchmarkSgemm(b *testing.B) {
+	if *benchDirectS >= 0 {
+		defer func(v int) { directMaxSlivers = v }(directMaxSlivers)
+		directMaxSlivers = *benchDirectS
+	}
+	if *benchDot >= 0 {
+		defer func(v int) { dotMaxRatio = v }(dotMaxRatio)
+		dotMaxRatio = *benchDot
+	}
 	im := activeImpl
 	if *benchImpl != "" {
 		im = nil

@@ -13,6 +13,7 @@ var avx512Impl = &impl{
 	mr:   12, nr: 32,
 	kc: 256, mc: 1020, nc: 512,
 	kern: kernAVX512,
+	dot:  dotAVX512, dotR: 4, dotS: 6, dotW: 16,
 }
 
 // avx2Impl uses 6×16 AVX2 tiles: 12 ymm accumulators, two ymm of B and
@@ -22,28 +23,43 @@ var avx2Impl = &impl{
 	mr:   6, nr: 16,
 	kc: 256, mc: 1020, nc: 512,
 	kern: kernAVX2,
+	dot:  dotAVX2, dotR: 3, dotS: 4, dotW: 8,
 }
 
-func kernAVX512(h, k int, a, b, c []float32, ldc int, beta float32) {
+func kernAVX512(h, k int, a, b []float32, ldb int, c []float32, ldc int, beta float32) {
 	// Bounds checks here, so the assembly can trust its pointers.
 	_ = a[h*k-1]
-	_ = b[32*k-1]
+	_ = b[(k-1)*ldb+31]
 	_ = c[(h-1)*ldc+31]
-	kernAVX512Table[h](k, &a[0], &b[0], &c[0], ldc, beta)
+	kernAVX512Table[h](k, &a[0], &b[0], ldb, &c[0], ldc, beta)
 }
 
-func kernAVX2(h, k int, a, b, c []float32, ldc int, beta float32) {
+func kernAVX2(h, k int, a, b []float32, ldb int, c []float32, ldc int, beta float32) {
 	_ = a[h*k-1]
-	_ = b[16*k-1]
+	_ = b[(k-1)*ldb+15]
 	_ = c[(h-1)*ldc+15]
-	kernAVX2Table[h](k, &a[0], &b[0], &c[0], ldc, beta)
+	kernAVX2Table[h](k, &a[0], &b[0], ldb, &c[0], ldc, beta)
+}
+
+func dotAVX512(r, s, kv int, a []float32, lda int, b []float32, ldb int, out []float32, ldo int) {
+	_ = a[(r-1)*lda+kv*16-1]
+	_ = b[(s-1)*ldb+kv*16-1]
+	_ = out[(r-1)*ldo+s-1]
+	dotAVX512Table[r][s](kv, &a[0], lda, &b[0], ldb, &out[0], ldo)
+}
+
+func dotAVX2(r, s, kv int, a []float32, lda int, b []float32, ldb int, out []float32, ldo int) {
+	_ = a[(r-1)*lda+kv*8-1]
+	_ = b[(s-1)*ldb+kv*8-1]
+	_ = out[(r-1)*ldo+s-1]
+	dotAVX2Table[r][s](kv, &a[0], lda, &b[0], ldb, &out[0], ldo)
 }
 
 // impls lists every implementation usable on this CPU, fastest first, for
 // tests and benchmarks.
 var impls = func() []*impl {
 	var l []*impl
-	if cpu.X86.HasAVX512F {
+	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && cpu.X86.HasFMA {
 		l = append(l, avx512Impl)
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {

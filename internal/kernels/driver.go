@@ -16,11 +16,18 @@ type impl struct {
 	// columns of B packed at once (a multiple of nr).
 	kc, mc, nc int
 	// kern computes the h×nr tile C = A·B + beta·C for 1 <= h <= mr. a is a
-	// packed sliver of h rows stored k-major (a[p*h+r]), b a packed sliver
-	// of nr columns stored k-major (b[p*nr+j]), and c the tile's top-left
-	// element within a matrix of leading dimension ldc. When beta is zero,
-	// C is not read.
-	kern func(h, k int, a, b, c []float32, ldc int, beta float32)
+	// packed sliver of h rows stored k-major (a[p*h+r]); b holds k rows of
+	// nr columns, ldb elements apart (a packed sliver has ldb = nr, but B
+	// may also be read in place); c is the tile's top-left element within
+	// a matrix of leading dimension ldc. When beta is zero, C is not read.
+	kern func(h, k int, a, b []float32, ldb int, c []float32, ldc int, beta float32)
+
+	// dot, when not nil, is the kernel for A·Bᵀ with small m×n, where both
+	// operands have k contiguous and packing would cost more than it
+	// saves: out[i*ldo+j] += Σ a[i*lda+p]·b[j*ldb+p] over p < kv*dotW for
+	// an r×s tile, r <= dotR, s <= dotS.
+	dot              func(r, s, kv int, a []float32, lda int, b []float32, ldb int, out []float32, ldo int)
+	dotR, dotS, dotW int
 }
 
 // gemmArgs is one Sgemm call as seen by the workers.
@@ -32,6 +39,11 @@ type gemmArgs struct {
 	a, b, c        []float32
 	lda, ldb, ldc  int
 	wg             sync.WaitGroup
+
+	// dotMode selects runDot; partial then holds one m×n buffer of
+	// partial sums per goroutine.
+	dotMode bool
+	partial []float32
 }
 
 // workspace holds one goroutine's packing buffers. Workspaces are pooled
@@ -83,7 +95,7 @@ func ensureWorkers(n int) {
 		go func() {
 			ws := new(workspace)
 			for p := range workCh {
-				p.g.run(ws, p.i0, p.m, p.j0, p.n)
+				p.g.exec(ws, p)
 				p.g.wg.Done()
 			}
 		}()
@@ -106,11 +118,59 @@ func sgemm(im *impl, threads int, transA, transB bool, m, n, k int, alpha float3
 	g.m, g.n, g.k, g.alpha, g.beta = m, n, k, alpha, beta
 	g.a, g.b, g.c, g.lda, g.ldb, g.ldc = a, b, c, lda, ldb, ldc
 
-	// Choose how many goroutines and which dimension to split.
 	w := threads
 	if float64(2*m)*float64(n)*float64(k) < parMinFlops {
 		w = 1
 	}
+	if g.useDot() {
+		g.sgemmDot(w)
+	} else {
+		g.parallel(w)
+	}
+	g.a, g.b, g.c, g.im = nil, nil, nil, nil
+	g.dotMode = false
+	argsPool.Put(g)
+}
+
+// exec runs one part on the calling goroutine.
+func (g *gemmArgs) exec(ws *workspace, p part) {
+	if g.dotMode {
+		mn := g.m * g.n
+		g.runDot(p.i0, p.i0+p.m, g.partial[p.j0*mn:(p.j0+1)*mn])
+		return
+	}
+	g.run(ws, p.i0, p.m, p.j0, p.n)
+}
+
+// dispatch runs parts[1:] on worker goroutines (or here, when the queue
+// is full), parts[0] on the calling goroutine, and waits for all.
+func (g *gemmArgs) dispatch(parts []part) {
+	ensureWorkers(len(parts) - 1)
+	for _, p := range parts[1:] {
+		g.wg.Add(1)
+		select {
+		case workCh <- p:
+		default: // queue full (many concurrent calls): do it here.
+			ws := wsPool.Get().(*workspace)
+			g.exec(ws, p)
+			wsPool.Put(ws)
+			g.wg.Done()
+		}
+	}
+	ws := wsPool.Get().(*workspace)
+	g.exec(ws, parts[0])
+	wsPool.Put(ws)
+	g.wg.Wait()
+}
+
+// maxParts bounds the goroutines one call uses (parts live on the stack).
+const maxParts = 16
+
+// parallel runs the packed GEMM on up to w goroutines, splitting C by
+// columns, or by rows when it is too narrow.
+func (g *gemmArgs) parallel(w int) {
+	im, m, n := g.im, g.m, g.n
+	w = min(w, maxParts)
 	ns, ms := (n+im.nr-1)/im.nr, (m+im.mr-1)/im.mr
 	splitN := true
 	switch {
@@ -127,44 +187,26 @@ func sgemm(im *impl, threads int, transA, transB bool, m, n, k int, alpha float3
 		ws := wsPool.Get().(*workspace)
 		g.run(ws, 0, m, 0, n)
 		wsPool.Put(ws)
-	} else {
-		ensureWorkers(w - 1)
-		units, step := ns, im.nr
-		if !splitN {
-			units, step = ms, im.mr
-		}
-		// Give each goroutine a balanced share of whole tiles; the
-		// caller keeps the first share.
-		var first part
-		for t := 0; t < w; t++ {
-			lo, hi := units*t/w*step, units*(t+1)/w*step
-			p := part{g: g, i0: 0, m: m, j0: 0, n: n}
-			if splitN {
-				p.j0, p.n = lo, min(hi, n)-lo
-			} else {
-				p.i0, p.m = lo, min(hi, m)-lo
-			}
-			if t == 0 {
-				first = p
-				continue
-			}
-			g.wg.Add(1)
-			select {
-			case workCh <- p:
-			default: // queue full (many concurrent calls): do it here.
-				ws := wsPool.Get().(*workspace)
-				g.run(ws, p.i0, p.m, p.j0, p.n)
-				wsPool.Put(ws)
-				g.wg.Done()
-			}
-		}
-		ws := wsPool.Get().(*workspace)
-		g.run(ws, first.i0, first.m, first.j0, first.n)
-		wsPool.Put(ws)
-		g.wg.Wait()
+		return
 	}
-	g.a, g.b, g.c, g.im = nil, nil, nil, nil
-	argsPool.Put(g)
+	units, step := ns, im.nr
+	if !splitN {
+		units, step = ms, im.mr
+	}
+	// Give each goroutine a balanced share of whole tiles.
+	var buf [maxParts]part
+	parts := buf[:w]
+	for t := range parts {
+		lo, hi := units*t/w*step, units*(t+1)/w*step
+		p := part{g: g, i0: 0, m: m, j0: 0, n: n}
+		if splitN {
+			p.j0, p.n = lo, min(hi, n)-lo
+		} else {
+			p.i0, p.m = lo, min(hi, m)-lo
+		}
+		parts[t] = p
+	}
+	g.dispatch(parts)
 }
 
 // blocks splits total into the fewest near-equal blocks of at most size
@@ -173,6 +215,12 @@ func blocks(total, size int) int {
 	nb := (total + size - 1) / size
 	return (total + nb - 1) / nb
 }
+
+// directMaxSlivers is the largest number of A slivers in a block for
+// which a non-transposed B is read in place instead of being packed: with
+// few rows of A, each B element is used too few times to repay the copy.
+var directMaxSlivers = 1 << 30
+
 
 // run computes the block of C with rows [i0,i0+mm) and columns
 // [j0,j0+nn) using the packing buffers in ws.
@@ -190,6 +238,7 @@ func (g *gemmArgs) run(ws *workspace, i0, mm, j0, nn int) {
 		// Split the mp rows into s slivers of near-equal height <= mr,
 		// so that m = 16 runs as 8+8 rather than 12+4.
 		s := (mp + mr - 1) / mr
+		direct := !g.transB && s <= directMaxSlivers
 		for p0 := 0; p0 < g.k; p0 += kcb {
 			kc := min(kcb, g.k-p0)
 			g.packA(ws.a, ib, mp, s, p0, kc)
@@ -197,42 +246,65 @@ func (g *gemmArgs) run(ws *workspace, i0, mm, j0, nn int) {
 			if p0 > 0 {
 				beta = 1
 			}
+			if direct {
+				// Walk B slivers in place, each used by every A sliver
+				// while it is hot in L1; only a ragged right edge is
+				// packed (zero-padded).
+				for q := 0; q*nr < nn; q++ {
+					j := j0 + q*nr
+					cols := min(nr, nn-q*nr)
+					bp, ldb := g.b[p0*g.ldb+j:], g.ldb
+					if cols < nr {
+						g.packB(ws.b, p0, kc, j, cols)
+						bp, ldb = ws.b[:nr*kc], nr
+					}
+					for t := 0; t < s; t++ {
+						r0, r1 := mp*t/s, mp*(t+1)/s
+						g.tile(ws, r1-r0, kc, ws.a[r0*kc:r1*kc], bp, ldb, (ib+r0)*g.ldc+j, cols, beta)
+					}
+				}
+				continue
+			}
 			for jb := j0; jb < j0+nn; jb += ncb {
 				np := min(ncb, j0+nn-jb)
 				g.packB(ws.b, p0, kc, jb, np)
 				for t := 0; t < s; t++ {
 					r0, r1 := mp*t/s, mp*(t+1)/s
-					h := r1 - r0
 					ap := ws.a[r0*kc : r1*kc]
 					for q := 0; q*nr < np; q++ {
 						bp := ws.b[q*nr*kc : (q+1)*nr*kc]
-						cols := min(nr, np-q*nr)
-						ci := (ib+r0)*g.ldc + jb + q*nr
-						if cols == nr {
-							im.kern(h, kc, ap, bp, g.c[ci:], g.ldc, beta)
-							continue
-						}
-						// Right edge: compute the full tile into a
-						// scratch buffer and merge the valid columns.
-						im.kern(h, kc, ap, bp, ws.tile, nr, 0)
-						for r := 0; r < h; r++ {
-							dst := g.c[ci+r*g.ldc : ci+r*g.ldc+cols]
-							src := ws.tile[r*nr : r*nr+cols]
-							switch beta {
-							case 0:
-								copy(dst, src)
-							case 1:
-								for j, v := range src {
-									dst[j] += v
-								}
-							default:
-								for j, v := range src {
-									dst[j] = v + beta*dst[j]
-								}
-							}
-						}
+						g.tile(ws, r1-r0, kc, ap, bp, nr, (ib+r0)*g.ldc+jb+q*nr, min(nr, np-q*nr), beta)
 					}
 				}
+			}
+		}
+	}
+}
+
+// tile runs the microkernel for one h×nr tile whose top-left element is
+// c[ci], of which only the first cols columns lie inside C. Ragged tiles
+// are computed into a scratch tile and merged.
+func (g *gemmArgs) tile(ws *workspace, h, kc int, ap, bp []float32, ldb, ci, cols int, beta float32) {
+	im := g.im
+	nr := im.nr
+	if cols == nr {
+		im.kern(h, kc, ap, bp, ldb, g.c[ci:], g.ldc, beta)
+		return
+	}
+	im.kern(h, kc, ap, bp, ldb, ws.tile, nr, 0)
+	for r := 0; r < h; r++ {
+		dst := g.c[ci+r*g.ldc : ci+r*g.ldc+cols]
+		src := ws.tile[r*nr : r*nr+cols]
+		switch beta {
+		case 0:
+			copy(dst, src)
+		case 1:
+			for j, v := range src {
+				dst[j] += v
+			}
+		default:
+			for j, v := range src {
+				dst[j] = v + beta*dst[j]
 			}
 		}
 	}
@@ -272,18 +344,38 @@ func (g *gemmArgs) packA(dst []float32, ib, mp, s, p0, kc int) {
 // sliver with zeros.
 func (g *gemmArgs) packB(dst []float32, p0, kc, jb, np int) {
 	nr, b, ldb := g.im.nr, g.b, g.ldb
+	full := np / nr
+	if !g.transB {
+		// Row by row, so that the reads stream through memory.
+		for p := 0; p < kc; p++ {
+			src := b[(p0+p)*ldb+jb:][:np]
+			off := p * nr
+			switch nr {
+			case 32:
+				for q := 0; q < full; q++ {
+					*(*[32]float32)(dst[off+q*nr*kc:]) = *(*[32]float32)(src[q*nr:])
+				}
+			case 16:
+				for q := 0; q < full; q++ {
+					*(*[16]float32)(dst[off+q*nr*kc:]) = *(*[16]float32)(src[q*nr:])
+				}
+			default:
+				for q := 0; q < full; q++ {
+					copy(dst[off+q*nr*kc:][:nr], src[q*nr:])
+				}
+			}
+			if cols := np - full*nr; cols > 0 {
+				row := dst[off+full*nr*kc:][:nr]
+				copy(row, src[full*nr:])
+				clear(row[cols:])
+			}
+		}
+		return
+	}
 	for q := 0; q*nr < np; q++ {
 		d := dst[q*nr*kc : (q+1)*nr*kc]
 		cols := min(nr, np-q*nr)
 		j := jb + q*nr
-		if !g.transB {
-			for p := 0; p < kc; p++ {
-				row := d[p*nr : p*nr+nr]
-				copy(row, b[(p0+p)*ldb+j:][:cols])
-				clear(row[cols:])
-			}
-			continue
-		}
 		// op(B)[p][j] = b[j*ldb+p]: read each column of op(B) contiguously.
 		for c := 0; c < cols; c++ {
 			src := b[(j+c)*ldb+p0:][:kc]

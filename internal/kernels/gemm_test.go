@@ -170,13 +170,50 @@ func gemmCases(big bool) []gemmCase {
 
 func TestSgemmImpls(t *testing.T) {
 	big := !testing.Short() && !raceEnabled
-	for _, im := range testImpls() {
-		t.Run(im.name, func(t *testing.T) {
-			r := rand.New(rand.NewPCG(1, 2))
-			for _, tc := range gemmCases(big && im == activeImpl) {
-				checkCase(t, im, 1, tc, r)
+	old, oldDot := directMaxSlivers, dotMaxRatio
+	defer func() { directMaxSlivers, dotMaxRatio = old, oldDot }()
+	// Run every case with B always packed (and no dot path), with the
+	// default rules, and with B read in place whenever it is not
+	// transposed.
+	for _, direct := range []int{0, old, 1 << 30} {
+		directMaxSlivers = direct
+		dotMaxRatio = oldDot
+		if direct == 0 {
+			dotMaxRatio = 0
+		}
+		for _, im := range testImpls() {
+			t.Run(fmt.Sprintf("%s/direct%d", im.name, direct), func(t *testing.T) {
+				r := rand.New(rand.NewPCG(1, 2))
+				for _, tc := range gemmCases(big && im == activeImpl && direct == old) {
+					checkCase(t, im, 1, tc, r)
+				}
+			})
+		}
+	}
+}
+
+// TestSgemmDot covers the dot-product path for A·Bᵀ, including tile
+// edges, the k % width tail, k blocking and the split of k across
+// goroutines.
+func TestSgemmDot(t *testing.T) {
+	oldPar, oldDot, oldBlock := parMinFlops, dotMaxRatio, dotBlockBytes
+	defer func() { parMinFlops, dotMaxRatio, dotBlockBytes = oldPar, oldDot, oldBlock }()
+	parMinFlops, dotMaxRatio = 0, 1<<30
+	r := rand.New(rand.NewPCG(12, 13))
+	for _, im := range impls {
+		if im.dot == nil {
+			continue
+		}
+		for _, threads := range []int{1, 2, 3} {
+			dotBlockBytes = oldBlock
+			if threads == 3 {
+				dotBlockBytes = 1 // 16-vector k-blocks
 			}
-		})
+			for i, s := range [][3]int{{1, 1, 64}, {3, 5, 100}, {5, 7, 257}, {12, 25, 1000}, {13, 13, 80}, {4, 6, 4097}, {9, 30, 600}} {
+				ab := [][2]float32{{1, 0}, {0.5, 1}, {-1, -0.5}}[i%3]
+				checkCase(t, im, threads, gemmCase{false, true, s[0], s[1], s[2], ab[0], ab[1], i % 2}, r)
+			}
+		}
 	}
 }
 

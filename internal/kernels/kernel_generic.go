@@ -12,16 +12,15 @@ var goImpl = &impl{
 }
 
 // kernGo is the portable microkernel; see impl.kern for the contract.
-func kernGo(h, k int, a, b, c []float32, ldc int, beta float32) {
+func kernGo(h, k int, a, b []float32, ldb int, c []float32, ldc int, beta float32) {
 	if h == 4 {
-		kernGo4(k, a, b, c, ldc, beta)
+		kernGo4(k, a, b, ldb, c, ldc, beta)
 		return
 	}
 	var acc [4][4]float32
 	a = a[:h*k]
-	b = b[:4*k]
 	for p := 0; p < k; p++ {
-		bp := b[p*4 : p*4+4 : p*4+4]
+		bp := b[p*ldb : p*ldb+4 : p*ldb+4]
 		ap := a[p*h : p*h+h]
 		for r, av := range ap {
 			acc[r][0] += av * bp[0]
@@ -37,15 +36,15 @@ func kernGo(h, k int, a, b, c []float32, ldc int, beta float32) {
 
 // kernGo4 is kernGo for a full 4-row tile, with the accumulators in
 // local variables so that the compiler can keep them in registers.
-func kernGo4(k int, a, b, c []float32, ldc int, beta float32) {
+func kernGo4(k int, a, b []float32, ldb int, c []float32, ldc int, beta float32) {
 	var c00, c01, c02, c03 float32
 	var c10, c11, c12, c13 float32
 	var c20, c21, c22, c23 float32
 	var c30, c31, c32, c33 float32
 	a = a[:4*k]
-	b = b[:4*k]
-	for len(a) >= 4 && len(b) >= 4 {
-		b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
+	for p := 0; p < k; p++ {
+		bp := b[p*ldb : p*ldb+4 : p*ldb+4]
+		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
 		a0, a1, a2, a3 := a[0], a[1], a[2], a[3]
 		c00 += a0 * b0
 		c01 += a0 * b1
@@ -63,7 +62,7 @@ func kernGo4(k int, a, b, c []float32, ldc int, beta float32) {
 		c31 += a3 * b1
 		c32 += a3 * b2
 		c33 += a3 * b3
-		a, b = a[4:], b[4:]
+		a = a[4:]
 	}
 	storeRow4(c[0:4], c00, c01, c02, c03, beta)
 	storeRow4(c[ldc:ldc+4], c10, c11, c12, c13, beta)

@@ -6,45 +6,46 @@ package kernels
 
 // AVX512 microkernels: tile height h in 1..12, width 32; see impl.kern.
 // The argument c points at the tile's top-left element and ldc is in
-// elements; a and b are packed slivers of h×k and k×32.
+// elements; a is a packed sliver of h×k, b holds k rows of 32 floats,
+// ldb elements apart (32 when packed).
 
 //go:noescape
-func sgemmAVX512_1(k int, a, b, c *float32, ldc int, beta float32)
+func sgemmAVX512_1(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32)
 
 //go:noescape
-func sgemmAVX512_2(k int, a, b, c *float32, ldc int, beta float32)
+func sgemmAVX512_2(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32)
 
 //go:noescape
-func sgemmAVX512_3(k int, a, b, c *float32, ldc int, beta float32)
+func sgemmAVX512_3(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32)
 
 //go:noescape
-func sgemmAVX512_4(k int, a, b, c *float32, ldc int, beta float32)
+func sgemmAVX512_4(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32)
 
 //go:noescape
-func sgemmAVX512_5(k int, a, b, c *float32, ldc int, beta float32)
+func sgemmAVX512_5(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32)
 
 //go:noescape
-func sgemmAVX512_6(k int, a, b, c *float32, ldc int, beta float32)
+func sgemmAVX512_6(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32)
 
 //go:noescape
-func sgemmAVX512_7(k int, a, b, c *float32, ldc int, beta float32)
+func sgemmAVX512_7(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32)
 
 //go:noescape
-func sgemmAVX512_8(k int, a, b, c *float32, ldc int, beta float32)
+func sgemmAVX512_8(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32)
 
 //go:noescape
-func sgemmAVX512_9(k int, a, b, c *float32, ldc int, beta float32)
+func sgemmAVX512_9(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32)
 
 //go:noescape
-func sgemmAVX512_10(k int, a, b, c *float32, ldc int, beta float32)
+func sgemmAVX512_10(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32)
 
 //go:noescape
-func sgemmAVX512_11(k int, a, b, c *float32, ldc int, beta float32)
+func sgemmAVX512_11(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32)
 
 //go:noescape
-func sgemmAVX512_12(k int, a, b, c *float32, ldc int, beta float32)
+func sgemmAVX512_12(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32)
 
-var kernAVX512Table = [...]func(k int, a, b, c *float32, ldc int, beta float32){
+var kernAVX512Table = [...]func(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32){
 	nil,
 	sgemmAVX512_1,
 	sgemmAVX512_2,
@@ -62,27 +63,28 @@ var kernAVX512Table = [...]func(k int, a, b, c *float32, ldc int, beta float32){
 
 // AVX2 microkernels: tile height h in 1..6, width 16; see impl.kern.
 // The argument c points at the tile's top-left element and ldc is in
-// elements; a and b are packed slivers of h×k and k×16.
+// elements; a is a packed sliver of h×k, b holds k rows of 16 floats,
+// ldb elements apart (16 when packed).
 
 //go:noescape
-func sgemmAVX2_1(k int, a, b, c *float32, ldc int, beta float32)
+func sgemmAVX2_1(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32)
 
 //go:noescape
-func sgemmAVX2_2(k int, a, b, c *float32, ldc int, beta float32)
+func sgemmAVX2_2(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32)
 
 //go:noescape
-func sgemmAVX2_3(k int, a, b, c *float32, ldc int, beta float32)
+func sgemmAVX2_3(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32)
 
 //go:noescape
-func sgemmAVX2_4(k int, a, b, c *float32, ldc int, beta float32)
+func sgemmAVX2_4(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32)
 
 //go:noescape
-func sgemmAVX2_5(k int, a, b, c *float32, ldc int, beta float32)
+func sgemmAVX2_5(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32)
 
 //go:noescape
-func sgemmAVX2_6(k int, a, b, c *float32, ldc int, beta float32)
+func sgemmAVX2_6(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32)
 
-var kernAVX2Table = [...]func(k int, a, b, c *float32, ldc int, beta float32){
+var kernAVX2Table = [...]func(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32){
 	nil,
 	sgemmAVX2_1,
 	sgemmAVX2_2,
@@ -90,4 +92,133 @@ var kernAVX2Table = [...]func(k int, a, b, c *float32, ldc int, beta float32){
 	sgemmAVX2_4,
 	sgemmAVX2_5,
 	sgemmAVX2_6,
+}
+
+// AVX512 dot kernels: out[r*ldo+s] += Σ a[r*lda+p]·b[s*ldb+p] over
+// p < kv*16, for an r×s tile with r <= 4, s <= 6.
+
+//go:noescape
+func sdotAVX512_1_1(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX512_1_2(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX512_1_3(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX512_1_4(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX512_1_5(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX512_1_6(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX512_2_1(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX512_2_2(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX512_2_3(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX512_2_4(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX512_2_5(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX512_2_6(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX512_3_1(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX512_3_2(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX512_3_3(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX512_3_4(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX512_3_5(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX512_3_6(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX512_4_1(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX512_4_2(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX512_4_3(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX512_4_4(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX512_4_5(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX512_4_6(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+var dotAVX512Table = [...][7]func(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int){
+	{},
+	{nil, sdotAVX512_1_1, sdotAVX512_1_2, sdotAVX512_1_3, sdotAVX512_1_4, sdotAVX512_1_5, sdotAVX512_1_6},
+	{nil, sdotAVX512_2_1, sdotAVX512_2_2, sdotAVX512_2_3, sdotAVX512_2_4, sdotAVX512_2_5, sdotAVX512_2_6},
+	{nil, sdotAVX512_3_1, sdotAVX512_3_2, sdotAVX512_3_3, sdotAVX512_3_4, sdotAVX512_3_5, sdotAVX512_3_6},
+	{nil, sdotAVX512_4_1, sdotAVX512_4_2, sdotAVX512_4_3, sdotAVX512_4_4, sdotAVX512_4_5, sdotAVX512_4_6},
+}
+
+// AVX2 dot kernels: out[r*ldo+s] += Σ a[r*lda+p]·b[s*ldb+p] over
+// p < kv*8, for an r×s tile with r <= 3, s <= 4.
+
+//go:noescape
+func sdotAVX2_1_1(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX2_1_2(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX2_1_3(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX2_1_4(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX2_2_1(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX2_2_2(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX2_2_3(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX2_2_4(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX2_3_1(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX2_3_2(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX2_3_3(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+//go:noescape
+func sdotAVX2_3_4(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int)
+
+var dotAVX2Table = [...][5]func(kv int, a *float32, lda int, b *float32, ldb int, out *float32, ldo int){
+	{},
+	{nil, sdotAVX2_1_1, sdotAVX2_1_2, sdotAVX2_1_3, sdotAVX2_1_4},
+	{nil, sdotAVX2_2_1, sdotAVX2_2_2, sdotAVX2_2_3, sdotAVX2_2_4},
+	{nil, sdotAVX2_3_1, sdotAVX2_3_2, sdotAVX2_3_3, sdotAVX2_3_4},
 }
