@@ -221,7 +221,6 @@ func blocks(total, size int) int {
 // few rows of A, each B element is used too few times to repay the copy.
 var directMaxSlivers = 1 << 30
 
-
 // run computes the block of C with rows [i0,i0+mm) and columns
 // [j0,j0+nn) using the packing buffers in ws.
 func (g *gemmArgs) run(ws *workspace, i0, mm, j0, nn int) {
