@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 // A Source is one dataset format: it describes itself and yields its
@@ -96,6 +98,9 @@ type ReadOptions struct {
 	OnError ErrorPolicy
 	// Skips, if not nil, records the samples skipped under Skip.
 	Skips *SkipLog
+	// Allocator allocates the record batches of Records (default
+	// memory.DefaultAllocator).
+	Allocator memory.Allocator
 	// ShuffleBuffer is the size of the shuffle buffer used when a stream
 	// source is shuffled (default 1024). The order depends on it.
 	ShuffleBuffer int
@@ -119,6 +124,9 @@ func (o *ReadOptions) withDefaults(maxPixels int) ReadOptions {
 	}
 	if r.MaxPixels <= 0 {
 		r.MaxPixels = maxPixels
+	}
+	if r.Allocator == nil {
+		r.Allocator = memory.DefaultAllocator
 	}
 	if r.MaxPixels <= 0 {
 		r.MaxPixels = DefaultMaxPixels
@@ -150,17 +158,19 @@ func (o op) member(index int) bool {
 }
 
 // A Dataset is an immutable view of a Source: the source plus a sequence
-// of shuffles, shards and splits. Views share the source; Close it once,
-// through the Dataset returned by Open.
+// of shuffles, shards and splits. Views share the source; close it once,
+// through any of them. A Dataset may be read by several goroutines at once
+// when its source allows it (all sources of this package do).
 type Dataset struct {
 	src       Source
+	root      Source // closed by Close; src or the source src was split from
 	ops       []op
 	maxPixels int
 }
 
 // NewDataset wraps a Source as a Dataset.
 func NewDataset(src Source, cfg *Config) *Dataset {
-	d := &Dataset{src: src}
+	d := &Dataset{src: src, root: src}
 	if cfg != nil {
 		d.maxPixels = cfg.MaxPixels
 	}
@@ -170,8 +180,9 @@ func NewDataset(src Source, cfg *Config) *Dataset {
 // Source returns the dataset's underlying source.
 func (d *Dataset) Source() Source { return d.src }
 
-// Close closes the underlying source.
-func (d *Dataset) Close() error { return d.src.Close() }
+// Close closes the source shared by this view and all views derived from
+// the same Open (Shuffle, Shard, Split, SplitFraction). Close it once.
+func (d *Dataset) Close() error { return d.root.Close() }
 
 func (d *Dataset) with(o op) *Dataset {
 	nd := *d
@@ -230,7 +241,7 @@ func (d *Dataset) Split(name string) (*Dataset, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Dataset{src: sub, maxPixels: d.maxPixels}, nil
+		return &Dataset{src: sub, root: d.root, maxPixels: d.maxPixels}, nil
 	}
 	info := d.src.Info()
 	if len(info.Splits) > 0 && !slices.ContainsFunc(info.Splits, func(s SplitInfo) bool { return s.Name == name }) {

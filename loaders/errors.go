@@ -1,6 +1,7 @@
 package loaders
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -46,6 +47,15 @@ type SampleError struct {
 // Error implements error.
 func (e *SampleError) Error() string {
 	return "loaders: " + e.Path + ": " + e.Err.Error()
+}
+
+// MarshalJSON encodes the error as {"path", "index", "error"}.
+func (e *SampleError) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Path  string `json:"path"`
+		Index int    `json:"index"`
+		Error string `json:"error"`
+	}{e.Path, e.Index, e.Err.Error()})
 }
 
 // Unwrap returns the underlying error.

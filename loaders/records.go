@@ -8,7 +8,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 // RecordReader streams a Dataset as record batches of the package schema.
@@ -44,7 +43,7 @@ func (d *Dataset) Records(ctx context.Context, opts *ReadOptions) *RecordReader 
 		next:    next,
 		stop:    stop,
 	}
-	r.bld = array.NewRecordBuilder(memory.DefaultAllocator, r.schema)
+	r.bld = array.NewRecordBuilder(o.Allocator, r.schema)
 	r.refs.Store(1)
 	return r
 }
