@@ -1,0 +1,187 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"image/draw"
+
+	"github.com/cnnpipe/cnnpipe/loaders"
+)
+
+// DecodeConfig configures a Decode stage. The zero value means one worker
+// and loaders.DefaultMaxPixels.
+type DecodeConfig struct {
+	// Workers is the number of decoding goroutines; 0 means 1.
+	Workers int
+	// MaxPixels refuses images with more pixels than this (checked from the
+	// header before decoding); 0 means loaders.DefaultMaxPixels.
+	MaxPixels int
+}
+
+// Decode returns a channel of the samples of in with Image set to their
+// decoded pixels (gray images become RGB with equal channels) and Data
+// dropped, in order. A corrupt, truncated, unknown or too large image stops
+// the pipeline with an error naming its file.
+func Decode(p *Pipeline, name string, in <-chan *Sample, cfg DecodeConfig) <-chan *Sample {
+	return Map(p, name, in, MapConfig{Workers: cfg.Workers}, func(_ context.Context, s *Sample) (*Sample, error) {
+		img, err := DecodeImage(&s.Sample, cfg.MaxPixels)
+		if err != nil {
+			return nil, err
+		}
+		s.Image, s.Data = img, nil
+		return s, nil
+	})
+}
+
+// DecodeImage decodes one dataset row (encoded bytes or raw HWC pixels) to
+// an *image.NRGBA with its Rect at the origin.
+func DecodeImage(s *loaders.Sample, maxPixels int) (*image.NRGBA, error) {
+	if s.Format == loaders.FormatRaw {
+		return rawToNRGBA(s)
+	}
+	img, _, err := loaders.Decode(s.Data, maxPixels)
+	if err != nil {
+		return nil, err
+	}
+	return ToNRGBA(img, nil), nil
+}
+
+// rawToNRGBA converts raw HWC pixels of 1, 3 or 4 channels.
+func rawToNRGBA(s *loaders.Sample) (*image.NRGBA, error) {
+	h, w, c := s.Height, s.Width, s.Channels
+	if h <= 0 || w <= 0 || (c != 1 && c != 3 && c != 4) || len(s.Data) != h*w*c {
+		return nil, fmt.Errorf("%w: %d bytes of pixels for %dx%dx%d", loaders.ErrCorrupt, len(s.Data), h, w, c)
+	}
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	pix, src := img.Pix, s.Data
+	switch c {
+	case 1:
+		for i, v := range src {
+			pix[4*i], pix[4*i+1], pix[4*i+2], pix[4*i+3] = v, v, v, 0xff
+		}
+	case 3:
+		for i, j := 0, 0; i < len(src); i, j = i+3, j+4 {
+			pix[j], pix[j+1], pix[j+2], pix[j+3] = src[i], src[i+1], src[i+2], 0xff
+		}
+	case 4:
+		copy(pix, src)
+	}
+	return img, nil
+}
+
+// ToNRGBA returns img as an *image.NRGBA with its Rect at the origin,
+// converting with fast paths for the types decoders return (*image.YCbCr,
+// *image.Gray, *image.RGBA, *image.NRGBA). dst is reused if it has the
+// right size.
+func ToNRGBA(img image.Image, dst *image.NRGBA) *image.NRGBA {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if dst == nil || dst.Rect.Dx() != w || dst.Rect.Dy() != h || dst.Stride != 4*w {
+		dst = image.NewNRGBA(image.Rect(0, 0, w, h))
+	}
+	switch m := img.(type) {
+	case *image.NRGBA:
+		for y := 0; y < h; y++ {
+			copy(dst.Pix[y*dst.Stride:y*dst.Stride+4*w], m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):])
+		}
+	case *image.YCbCr:
+		ycbcrToNRGBA(m, dst)
+	case *image.Gray:
+		for y := 0; y < h; y++ {
+			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			o := dst.Pix[y*dst.Stride:]
+			for x := 0; x < w; x++ {
+				v := row[x]
+				o[4*x], o[4*x+1], o[4*x+2], o[4*x+3] = v, v, v, 0xff
+			}
+		}
+	default:
+		draw.Draw(dst, dst.Rect, img, b.Min, draw.Src)
+	}
+	return dst
+}
+
+// ycbcrToNRGBA converts with the same integer arithmetic as
+// color.YCbCrToRGB, inlined.
+func ycbcrToNRGBA(m *image.YCbCr, dst *image.NRGBA) {
+	b := m.Rect
+	w := b.Dx()
+	if m.SubsampleRatio == image.YCbCrSubsampleRatio420 || m.SubsampleRatio == image.YCbCrSubsampleRatio444 {
+		// The common JPEG layouts, without a per-pixel offset computation.
+		shift := 0
+		if m.SubsampleRatio == image.YCbCrSubsampleRatio420 {
+			shift = 1
+		}
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			o := dst.Pix[(y-b.Min.Y)*dst.Stride : (y-b.Min.Y)*dst.Stride+4*w]
+			yi := m.YOffset(b.Min.X, y)
+			yrow := m.Y[yi : yi+w]
+			ci := m.COffset(b.Min.X, y)
+			x0 := b.Min.X >> shift
+			cw := ((b.Max.X-1)>>shift - x0) + 1
+			cbrow := m.Cb[ci : ci+cw]
+			crrow := m.Cr[ci : ci+cw]
+			if shift == 1 && b.Min.X%2 == 0 {
+				// Pairs of pixels share one chroma sample.
+				x := 0
+				for c := 0; x+1 < w; c, x = c+1, x+2 {
+					cb1 := int32(cbrow[c]) - 128
+					cr1 := int32(crrow[c]) - 128
+					dr, dg, db := 91881*cr1, -22554*cb1-46802*cr1, 116130*cb1
+					p := o[4*x : 4*x+8 : 4*x+8]
+					yy := int32(yrow[x]) * 0x10101
+					p[0], p[1], p[2], p[3] = clamp16(yy+dr), clamp16(yy+dg), clamp16(yy+db), 0xff
+					yy = int32(yrow[x+1]) * 0x10101
+					p[4], p[5], p[6], p[7] = clamp16(yy+dr), clamp16(yy+dg), clamp16(yy+db), 0xff
+				}
+				if x < w {
+					setYCbCr(o[4*x:4*x+4], yrow[x], cbrow[x>>1], crrow[x>>1])
+				}
+				continue
+			}
+			for x := 0; x < w; x++ {
+				c := (b.Min.X+x)>>shift - x0
+				setYCbCr(o[4*x:4*x+4], yrow[x], cbrow[c], crrow[c])
+			}
+		}
+		return
+	}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		o := dst.Pix[(y-b.Min.Y)*dst.Stride : (y-b.Min.Y)*dst.Stride+4*w]
+		yi := m.YOffset(b.Min.X, y)
+		yrow := m.Y[yi : yi+w]
+		for x := 0; x < w; x++ {
+			ci := m.COffset(b.Min.X+x, y)
+			yy1 := int32(yrow[x]) * 0x10101
+			cb1 := int32(m.Cb[ci]) - 128
+			cr1 := int32(m.Cr[ci]) - 128
+			r := yy1 + 91881*cr1
+			g := yy1 - 22554*cb1 - 46802*cr1
+			bb := yy1 + 116130*cb1
+			o[4*x] = clamp16(r)
+			o[4*x+1] = clamp16(g)
+			o[4*x+2] = clamp16(bb)
+			o[4*x+3] = 0xff
+		}
+	}
+}
+
+// setYCbCr writes one pixel, as color.YCbCrToRGB computes it.
+func setYCbCr(p []uint8, y, cb, cr uint8) {
+	yy1 := int32(y) * 0x10101
+	cb1 := int32(cb) - 128
+	cr1 := int32(cr) - 128
+	p = p[:4]
+	p[0] = clamp16(yy1 + 91881*cr1)
+	p[1] = clamp16(yy1 - 22554*cb1 - 46802*cr1)
+	p[2] = clamp16(yy1 + 116130*cb1)
+	p[3] = 0xff
+}
+
+func clamp16(v int32) uint8 {
+	if uint32(v)&0xff000000 == 0 {
+		return uint8(v >> 16)
+	}
+	return uint8(^(v >> 31))
+}

@@ -1,0 +1,129 @@
+package pipeline
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/cnnpipe/cnnpipe/loaders"
+)
+
+// A Sample is one image travelling through the image stages: the dataset
+// row it came from (with its own copy of the data), then its decoded pixels,
+// then its tensor. Each stage fills in the next field and clears what it
+// consumed, so a Sample holds one representation of the image at a time.
+//
+// A *Sample sent on a channel belongs to the receiver.
+type Sample struct {
+	// Sample is the dataset row. Its Data is owned by this Sample (not an
+	// alias of an Arrow record) and is dropped once decoded.
+	loaders.Sample
+	// Epoch is the epoch the sample is drawn for; with Index and the run's
+	// seed it keys the sample's augmentation randomness.
+	Epoch int
+	// Image holds the decoded pixels (set by Decode, replaced by Augment,
+	// consumed by Tensorize).
+	Image *image.NRGBA
+	// Tensor holds the float32 CHW values (set by Tensorize, consumed by
+	// Collate). Its buffer comes from a pool and goes back to it in Collate.
+	Tensor []float32
+	// Shape is the [channels, height, width] of Tensor.
+	Shape [3]int
+}
+
+// ID names the sample in errors by its file.
+func (s *Sample) ID() string { return s.File() }
+
+// ReadRecords returns a channel of the record batches read from r, in order.
+// Each record sent is retained for the receiver, which must Release it.
+// Records still queued when the pipeline is cancelled are released by Rows;
+// a receiver other than Rows must drain and release them the same way. A
+// reading error (r.Err) stops the pipeline. r stays owned by the caller, who
+// releases it after Wait.
+func ReadRecords(p *Pipeline, name string, r array.RecordReader) <-chan arrow.RecordBatch {
+	st := p.newStage(name, "source", 1)
+	out := make(chan arrow.RecordBatch, defaultBuffer)
+	p.run(st, func() {
+		defer close(out)
+		for {
+			if p.ctx.Err() != nil {
+				return
+			}
+			start := time.Now()
+			more := r.Next()
+			st.busy(time.Since(start))
+			if !more {
+				if err := r.Err(); err != nil {
+					p.fail(&StageError{Stage: name, Index: st.nIn.Load(), Err: err})
+				}
+				return
+			}
+			rec := r.RecordBatch()
+			rec.Retain() // for the receiver
+			st.in()
+			if !send(p.ctx, out, rec, st) {
+				rec.Release()
+				return
+			}
+		}
+	})
+	return out
+}
+
+// Rows returns a channel of the rows of the record batches received from
+// in, as Samples of the given epoch. Each row's strings and image bytes are
+// copied out of the record, and each record is released once its rows have
+// been sent, so no Arrow memory outlives this stage. When the pipeline stops
+// early, Rows releases the records left in in.
+func Rows(p *Pipeline, name string, in <-chan arrow.RecordBatch, epoch int) <-chan *Sample {
+	st := p.newStage(name, "rows", 1)
+	out := make(chan *Sample, defaultBuffer)
+	p.run(st, func() {
+		defer close(out)
+		defer func() {
+			// Release whatever upstream still queues: it closes in
+			// promptly once the pipeline is cancelled.
+			for rec := range in {
+				rec.Release()
+			}
+		}()
+		var nrec int64
+		for {
+			rec, ok := recv(p.ctx, in, st)
+			if !ok {
+				return
+			}
+			st.in()
+			start := time.Now()
+			view, err := loaders.NewRowView(rec)
+			if err != nil {
+				rec.Release()
+				p.fail(&StageError{Stage: name, Index: nrec, Err: fmt.Errorf("record %d: %w", nrec, err)})
+				return
+			}
+			nrec++
+			for i := 0; i < view.Len(); i++ {
+				row := view.Sample(i)
+				s := &Sample{Sample: row, Epoch: epoch}
+				s.Path = strings.Clone(row.Path)
+				s.Split = strings.Clone(row.Split)
+				s.Class = strings.Clone(row.Class)
+				s.Format = strings.Clone(row.Format)
+				s.Data = bytes.Clone(row.Data)
+				st.busy(time.Since(start))
+				if !send(p.ctx, out, s, st) {
+					rec.Release()
+					return
+				}
+				start = time.Now()
+			}
+			rec.Release()
+		}
+	})
+	return out
+}

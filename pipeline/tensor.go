@@ -1,0 +1,108 @@
+package pipeline
+
+import (
+	"fmt"
+	"image"
+)
+
+// Normalization describes how 8-bit pixels become float32 model inputs:
+// each value v of channel c becomes (v/255 - Mean[c]) / Std[c]. Nil Mean and
+// Std give v/255 in [0, 1] (torchvision's ToTensor); one value applies to
+// every channel.
+type Normalization struct {
+	Mean, Std []float32
+}
+
+// ImageNet is the normalization used by torchvision's ImageNet models
+// (and by the reference benchmark).
+var ImageNet = Normalization{
+	Mean: []float32{0.485, 0.456, 0.406},
+	Std:  []float32{0.229, 0.224, 0.225},
+}
+
+// A Tensorizer converts images to float32 CHW tensors with a fixed number of
+// channels and a fixed normalization, through one 256-entry table per
+// channel. It is safe for concurrent use.
+type Tensorizer struct {
+	channels int
+	lut      [3][256]float32
+}
+
+// NewTensorizer returns a Tensorizer producing channels (1 or 3) channels
+// normalized by n. For 1 channel, RGB pixels are reduced to their luminance
+// (gray pixels, with R=G=B, keep their value).
+func NewTensorizer(channels int, n Normalization) (*Tensorizer, error) {
+	if channels != 1 && channels != 3 {
+		return nil, fmt.Errorf("pipeline: tensorize: %d channels, want 1 or 3", channels)
+	}
+	pick := func(s []float32, c int, def float32) (float32, error) {
+		switch len(s) {
+		case 0:
+			return def, nil
+		case 1:
+			return s[0], nil
+		case channels:
+			return s[c], nil
+		}
+		return 0, fmt.Errorf("pipeline: tensorize: %d normalization values for %d channels", len(s), channels)
+	}
+	t := &Tensorizer{channels: channels}
+	for c := 0; c < channels; c++ {
+		mean, err := pick(n.Mean, c, 0)
+		if err != nil {
+			return nil, err
+		}
+		std, err := pick(n.Std, c, 1)
+		if err != nil {
+			return nil, err
+		}
+		if std == 0 {
+			return nil, fmt.Errorf("pipeline: tensorize: standard deviation 0 for channel %d", c)
+		}
+		for v := range 256 {
+			t.lut[c][v] = (float32(v)/255 - mean) / std
+		}
+	}
+	return t, nil
+}
+
+// Channels returns the number of channels of the tensors t produces.
+func (t *Tensorizer) Channels() int { return t.channels }
+
+// Fill writes img as a [channels, height, width] tensor into dst, which must
+// hold exactly channels*height*width values.
+func (t *Tensorizer) Fill(dst []float32, img *image.NRGBA) error {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	n := w * h
+	if len(dst) != t.channels*n {
+		return fmt.Errorf("pipeline: tensorize: %dx%d image into %d values, want %d", w, h, len(dst), t.channels*n)
+	}
+	if t.channels == 1 {
+		lut := &t.lut[0]
+		for y := 0; y < h; y++ {
+			row := img.Pix[img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y+y):]
+			row = row[:4*w]
+			o := dst[y*w : (y+1)*w]
+			for x := range o {
+				r, g, b := uint32(row[4*x]), uint32(row[4*x+1]), uint32(row[4*x+2])
+				o[x] = lut[(19595*r+38470*g+7471*b+1<<15)>>16]
+			}
+		}
+		return nil
+	}
+	lr, lg, lb := &t.lut[0], &t.lut[1], &t.lut[2]
+	for y := 0; y < h; y++ {
+		row := img.Pix[img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y+y):]
+		row = row[:4*w]
+		r := dst[y*w : (y+1)*w]
+		g := dst[n+y*w : n+(y+1)*w]
+		b := dst[2*n+y*w : 2*n+(y+1)*w]
+		for x := range r {
+			p := row[4*x : 4*x+3 : 4*x+3]
+			r[x] = lr[p[0]]
+			g[x] = lg[p[1]]
+			b[x] = lb[p[2]]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,153 @@
+package pipeline
+
+import (
+	"context"
+	"image"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/cnnpipe/cnnpipe/loaders"
+)
+
+// img2x1 is a 2x1 image: (255, 0, 51) and (10, 20, 30), placed at a non-zero
+// origin to catch bounds mistakes.
+func img2x1() *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(-1, 5, 1, 6))
+	copy(img.Pix, []byte{255, 0, 51, 255, 10, 20, 30, 255})
+	return img
+}
+
+func TestTensorizer(t *testing.T) {
+	lum := func(r, g, b float64) float64 { return math.Floor((19595*r+38470*g+7471*b+1<<15)/65536) / 255 }
+	for _, tc := range []struct {
+		name     string
+		channels int
+		norm     Normalization
+		want     []float64
+		wantErr  string
+	}{
+		{"rgb [0,1]", 3, Normalization{}, []float64{1, 10. / 255, 0, 20. / 255, 51. / 255, 30. / 255}, ""},
+		{"rgb normalized", 3, Normalization{Mean: []float32{0.5, 0, 0}, Std: []float32{0.5, 1, 2}},
+			[]float64{1, (10./255 - 0.5) / 0.5, 0, 20. / 255, 51. / 255 / 2, 30. / 255 / 2}, ""},
+		{"one value for all", 3, Normalization{Mean: []float32{0.5}, Std: []float32{0.5}},
+			[]float64{1, (10./255 - .5) / .5, -1, (20./255 - .5) / .5, (51./255 - .5) / .5, (30./255 - .5) / .5}, ""},
+		{"gray luminance", 1, Normalization{}, []float64{lum(255, 0, 51), lum(10, 20, 30)}, ""},
+		{"bad channels", 2, Normalization{}, nil, "2 channels"},
+		{"bad mean count", 3, Normalization{Mean: []float32{1, 2}}, nil, "2 normalization values"},
+		{"zero std", 1, Normalization{Std: []float32{0}}, nil, "deviation 0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tz, err := NewTensorizer(tc.channels, tc.norm)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			dst := make([]float32, len(tc.want))
+			if err := tz.Fill(dst, img2x1()); err != nil {
+				t.Fatal(err)
+			}
+			for i := range dst {
+				if math.Abs(float64(dst[i])-tc.want[i]) > 1e-6 {
+					t.Fatalf("got %v, want %v", dst, tc.want)
+				}
+			}
+			if err := tz.Fill(make([]float32, 5), img2x1()); err == nil {
+				t.Error("Fill accepted a destination of the wrong size")
+			}
+		})
+	}
+}
+
+func TestGrayStaysExact(t *testing.T) {
+	tz, _ := NewTensorizer(1, Normalization{})
+	img := image.NewNRGBA(image.Rect(0, 0, 256, 1))
+	for v := range 256 {
+		img.Pix[4*v], img.Pix[4*v+1], img.Pix[4*v+2], img.Pix[4*v+3] = byte(v), byte(v), byte(v), 255
+	}
+	dst := make([]float32, 256)
+	tz.Fill(dst, img)
+	for v := range 256 {
+		if dst[v] != float32(v)/255 {
+			t.Fatalf("gray %d became %v", v, dst[v]*255)
+		}
+	}
+}
+
+func TestCollate(t *testing.T) {
+	checkNoLeaks(t)
+	pool := NewBatchPool(4)
+	mk := func(i, w int) *Sample {
+		img := image.NewNRGBA(image.Rect(0, 0, w, 2))
+		for k := range img.Pix {
+			img.Pix[k] = byte(i)
+		}
+		return &Sample{Sample: loaders.Sample{Index: 100 + i, Path: "s" + string(rune('a'+i)), Label: int32(i % 2)}, Image: img}
+	}
+	var samples []*Sample
+	for i := range 5 {
+		samples = append(samples, mk(i, 3))
+	}
+	p := New(context.Background())
+	groups := Batch(p, "batch", FromSlice(p, "src", samples), BatchConfig{Size: 2})
+	var firstX *float32
+	var shapes [][]int
+	for b := range Collate(p, "collate", groups, CollateConfig{Workers: 2, Channels: 1, Pool: pool}) {
+		shapes = append(shapes, append([]int(nil), b.X.Shape...))
+		for k, idx := range b.Index {
+			s := b.X.Sample(k)
+			want := float32(idx-100) / 255
+			if s[0] != want || s[len(s)-1] != want || b.Labels[k] != (idx-100)%2 {
+				t.Errorf("sample %d of batch: %v label %d", idx, s, b.Labels[k])
+			}
+		}
+		if firstX == nil {
+			firstX = &b.X.Data[0]
+		}
+		b.Release()
+	}
+	if err := p.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	want := [][]int{{2, 1, 2, 3}, {2, 1, 2, 3}, {1, 1, 2, 3}}
+	if len(shapes) != 3 || !equalInts(shapes[0], want[0]) || !equalInts(shapes[2], want[2]) {
+		t.Errorf("shapes %v, want %v", shapes, want)
+	}
+	// Released buffers are reused.
+	b := pool.Get(2, 1, 2, 3)
+	reused := false
+	for range 4 {
+		if &b.X.Data[0] == firstX {
+			reused = true
+		}
+		b = pool.Get(2, 1, 2, 3)
+	}
+	if !reused {
+		t.Error("the pool did not hand back a released batch")
+	}
+
+	// Images of different sizes in one batch: the error names the file.
+	p = New(context.Background())
+	groups = Batch(p, "batch", FromSlice(p, "src", []*Sample{mk(0, 3), mk(1, 4)}), BatchConfig{Size: 2})
+	_, err := Collect(p, Collate(p, "collate", groups, CollateConfig{}))
+	if err == nil || !strings.Contains(err.Error(), "sb: image is 2x4") {
+		t.Errorf("Wait() = %v, want a size error naming sb", err)
+	}
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
