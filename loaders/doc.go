@@ -22,7 +22,10 @@
 //     by default, coarse with [Config].CIFAR100Labels);
 //   - Arrow IPC files (.arrow, .feather; .arrows for the stream format) and
 //     Parquet files with the columns below, written by cnnpipe or by anyone else;
-//   - the built-in "shapes" dataset (the names "shapes" and "builtin:shapes").
+//   - the built-in "shapes" dataset (see [ShapesImage]): the names "shapes"
+//     and "builtin:shapes", optionally with "?n=COUNT&seed=SEED" (defaults
+//     [DefaultShapesCount], [DefaultShapesSeed]); an existing file or
+//     directory of that name takes precedence.
 //
 // A Dataset is a cheap, immutable view: [Dataset.Shuffle], [Dataset.Shard],
 // [Dataset.SplitFraction] and [Dataset.Split] return new views and read no

@@ -589,3 +589,31 @@ func TestOutputSafety(t *testing.T) {
 		}
 	}
 }
+
+func TestShapesSource(t *testing.T) {
+	for _, name := range []string{"shapes?n=40&seed=3", "builtin:shapes?n=40&seed=3"} {
+		if f, err := Detect(name); err != nil || f != "shapes" {
+			t.Fatalf("Detect(%s) = %s, %v", name, f, err)
+		}
+		d := mustOpen(t, name, nil)
+		if i := d.Info(); i.Count != 40 || !slices.Equal(i.Classes, ShapesClasses) {
+			t.Fatalf("info %+v", i)
+		}
+		counts, err := d.ClassCounts(context.Background())
+		if err != nil || !slices.Equal(counts, []int{10, 10, 10, 10}) {
+			t.Fatalf("class counts %v %v", counts, err)
+		}
+		for _, s := range collect(t, d.Shuffle(1), nil) {
+			img, label := ShapesImage(3, s.Index)
+			if s.Label != int32(label) || !bytes.Equal(s.Data, img.Pix) || s.Height != ShapesHeight || s.Width != ShapesWidth || s.Channels != 1 {
+				t.Fatalf("sample %d differs from ShapesImage", s.Index)
+			}
+		}
+	}
+	if _, err := Open("shapes?n=-1", nil); err == nil {
+		t.Error("n=-1 accepted")
+	}
+	if d := mustOpen(t, "shapes", nil); d.Info().Count != DefaultShapesCount {
+		t.Errorf("default count %d", d.Info().Count)
+	}
+}
