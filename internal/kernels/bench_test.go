@@ -11,6 +11,7 @@ var (
 	benchImpl    = flag.String("impl", "", "GEMM implementation for benchmarks (go, avx2, avx512; default: the one chosen for this CPU)")
 	benchDirectS = flag.Int("direct-slivers", -1, "tuning: override directMaxSlivers in benchmarks")
 	benchDot     = flag.Int("dot-ratio", -1, "tuning: override dotMaxRatio in benchmarks")
+	benchPar     = flag.Float64("par-flops", -1, "tuning: override parMinFlops in benchmarks")
 )
 
 // benchShape is one GEMM a benchmark runs: C[m×n] = op(A)·op(B) with
@@ -68,6 +69,10 @@ func BenchmarkSgemm(b *testing.B) {
 	if *benchDirectS >= 0 {
 		defer func(v int) { directMaxSlivers = v }(directMaxSlivers)
 		directMaxSlivers = *benchDirectS
+	}
+	if *benchPar >= 0 {
+		defer func(v float64) { parMinFlops = v }(parMinFlops)
+		parMinFlops = *benchPar
 	}
 	if *benchDot >= 0 {
 		defer func(v int) { dotMaxRatio = v }(dotMaxRatio)

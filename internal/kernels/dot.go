@@ -16,34 +16,19 @@ func (g *gemmArgs) useDot() bool {
 		g.m*g.n <= dotMaxRatio*g.k
 }
 
-// sgemmDot computes C = alpha·A·Bᵀ + beta·C as dot products along k,
-// splitting k across up to w goroutines that each sum into their own
-// m×n buffer; the buffers, the k % dotW tail and beta·C are combined here.
-func (g *gemmArgs) sgemmDot(w int) {
+// finishDot completes the dot-product path: C = alpha·(Σ partial sums
+// + the k % dotW tail) + beta·C.
+func (g *gemmArgs) finishDot() {
 	im, m, n, k := g.im, g.m, g.n, g.k
 	mn := m * n
 	kv := k / im.dotW
-	w = max(1, min(w, maxParts, kv/16))
-	g.dotMode = true
-	g.partial = grow(g.partial, w*mn)
-	var buf [maxParts]part
-	parts := buf[:w]
-	for t := range parts {
-		lo, hi := kv*t/w, kv*(t+1)/w
-		parts[t] = part{g: g, i0: lo, m: hi - lo, j0: t}
-	}
-	if w == 1 {
-		g.runDot(0, kv, g.partial[:mn])
-	} else {
-		g.dispatch(parts)
-	}
 	alpha, beta := g.alpha, g.beta
 	for i := 0; i < m; i++ {
 		ai := g.a[i*g.lda : i*g.lda+k]
 		ci := g.c[i*g.ldc : i*g.ldc+n]
 		for j := range ci {
 			s := g.partial[i*n+j]
-			for t := 1; t < w; t++ {
+			for t := 1; t < g.nchunks; t++ {
 				s += g.partial[t*mn+i*n+j]
 			}
 			if kv*im.dotW < k {

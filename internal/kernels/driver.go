@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"sync"
+	"sync/atomic"
 )
 
 // impl describes one GEMM implementation: a microkernel and the tile and
@@ -30,7 +31,7 @@ type impl struct {
 	dotR, dotS, dotW int
 }
 
-// gemmArgs is one Sgemm call as seen by the workers.
+// gemmArgs is one Sgemm call as seen by the goroutines working on it.
 type gemmArgs struct {
 	im             *impl
 	transA, transB bool
@@ -38,13 +39,27 @@ type gemmArgs struct {
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
-	wg             sync.WaitGroup
 
-	// dotMode selects runDot; partial then holds one m×n buffer of
-	// partial sums per goroutine.
-	dotMode bool
-	partial []float32
+	// The call is cut into nchunks chunks of whole tiles (units of step
+	// rows, columns or k-vectors, see split), claimed through next by the
+	// caller and by any helper goroutine that joins in; pending counts
+	// chunks not yet finished, refs the goroutines still holding g.
+	split                splitKind
+	units, step, nchunks int
+	next                 atomic.Int64
+	pending              sync.WaitGroup
+	refs                 atomic.Int32
+	partial              []float32 // split == splitK: an m×n sum per chunk
 }
+
+// splitKind says along which dimension a call is cut into chunks.
+type splitKind int
+
+const (
+	splitCols splitKind = iota // columns of C (packed or in-place B)
+	splitRows                  // rows of C
+	splitK                     // k, for the dot-product path
+)
 
 // workspace holds one goroutine's packing buffers. Workspaces are pooled
 // so that steady-state calls do not allocate.
@@ -52,10 +67,22 @@ type workspace struct {
 	a, b, tile []float32
 }
 
-var (
-	argsPool = sync.Pool{New: func() any { return new(gemmArgs) }}
-	wsPool   = sync.Pool{New: func() any { return new(workspace) }}
-)
+var wsPool = sync.Pool{New: func() any { return new(workspace) }}
+
+// argsFree recycles gemmArgs. It is a channel rather than a sync.Pool
+// because the last holder of a gemmArgs may be a helper goroutine, and a
+// sync.Pool keeps what a goroutine puts private to its P, out of the
+// caller's reach.
+var argsFree = make(chan *gemmArgs, 64)
+
+func getArgs() *gemmArgs {
+	select {
+	case g := <-argsFree:
+		return g
+	default:
+		return new(gemmArgs)
+	}
+}
 
 // grow returns s resliced to n elements, reallocating only when its
 // capacity is too small.
@@ -71,22 +98,23 @@ func grow(s []float32, n int) []float32 {
 // it to exercise the parallel split on small matrices.
 var parMinFlops = float64(1 << 21)
 
-// part is a block of C, rows [i0,i0+m) and columns [j0,j0+n), handed to a
-// worker goroutine.
-type part struct {
-	g            *gemmArgs
-	i0, m, j0, n int
-}
+// chunkFlops is the target work of one chunk; chunksPerThread bounds the
+// number of chunks per goroutine. Many small chunks let the caller carry
+// on alone when a helper is slow to wake up (the cores are shared).
+var (
+	chunkFlops      = float64(1 << 20)
+	chunksPerThread = 4
+)
 
 var (
 	workMu   sync.Mutex
 	nWorkers int
-	// workCh is buffered so that a hand-off never waits for a worker to
-	// come back to its receive; when it is full the caller runs the part.
-	workCh = make(chan part, 64)
+	// workCh hands calls to helper goroutines. It is buffered so that a
+	// hand-off never waits; when it is full the caller works alone.
+	workCh = make(chan *gemmArgs, 64)
 )
 
-// ensureWorkers starts worker goroutines until at least n exist. Workers
+// ensureWorkers starts helper goroutines until at least n exist. They
 // live for the life of the process and block on workCh when idle.
 func ensureWorkers(n int) {
 	workMu.Lock()
@@ -94,9 +122,9 @@ func ensureWorkers(n int) {
 		nWorkers++
 		go func() {
 			ws := new(workspace)
-			for p := range workCh {
-				p.g.exec(ws, p)
-				p.g.wg.Done()
+			for g := range workCh {
+				g.work(ws)
+				g.release()
 			}
 		}()
 	}
@@ -113,100 +141,109 @@ func sgemm(im *impl, threads int, transA, transB bool, m, n, k int, alpha float3
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	g := argsPool.Get().(*gemmArgs)
+	g := getArgs()
 	g.im, g.transA, g.transB = im, transA, transB
 	g.m, g.n, g.k, g.alpha, g.beta = m, n, k, alpha, beta
 	g.a, g.b, g.c, g.lda, g.ldb, g.ldc = a, b, c, lda, ldb, ldc
-
 	w := threads
 	if float64(2*m)*float64(n)*float64(k) < parMinFlops {
 		w = 1
 	}
-	if g.useDot() {
-		g.sgemmDot(w)
-	} else {
-		g.parallel(w)
+	g.plan(w)
+	g.execute(w - 1)
+	if g.split == splitK {
+		g.finishDot()
 	}
-	g.a, g.b, g.c, g.im = nil, nil, nil, nil
-	g.dotMode = false
-	argsPool.Put(g)
+	g.release()
 }
 
-// exec runs one part on the calling goroutine.
-func (g *gemmArgs) exec(ws *workspace, p part) {
-	if g.dotMode {
-		mn := g.m * g.n
-		g.runDot(p.i0, p.i0+p.m, g.partial[p.j0*mn:(p.j0+1)*mn])
+// plan chooses the split and the number of chunks for w goroutines.
+func (g *gemmArgs) plan(w int) {
+	im, m, n := g.im, g.m, g.n
+	maxChunks := 1
+	if w > 1 {
+		flops := 2 * float64(m) * float64(n) * float64(g.k)
+		maxChunks = max(1, min(chunksPerThread*w, int(flops/chunkFlops)))
+	}
+	if g.useDot() {
+		kv := g.k / im.dotW
+		g.split, g.units, g.step = splitK, kv, 1
+		g.nchunks = max(1, min(maxChunks, kv/16))
+		g.partial = grow(g.partial, g.nchunks*m*n)
 		return
 	}
-	g.run(ws, p.i0, p.m, p.j0, p.n)
+	ns, ms := (n+im.nr-1)/im.nr, (m+im.mr-1)/im.mr
+	direct := !g.transB && directMaxSlivers > 0
+	if ms > ns || (direct && ms >= 2*w) {
+		// Rows: with B read in place, chunks of rows share nothing but
+		// B, which they read from cache.
+		g.split, g.units, g.step = splitRows, ms, im.mr
+		g.nchunks = min(maxChunks, ms)
+		return
+	}
+	g.split, g.units, g.step = splitCols, ns, im.nr
+	g.nchunks = min(maxChunks, ns)
+	if !direct {
+		// Every chunk of columns packs all of A again: keep them wide.
+		g.nchunks = max(1, min(g.nchunks, ns/4))
+	}
 }
 
-// dispatch runs parts[1:] on worker goroutines (or here, when the queue
-// is full), parts[0] on the calling goroutine, and waits for all.
-func (g *gemmArgs) dispatch(parts []part) {
-	ensureWorkers(len(parts) - 1)
-	for _, p := range parts[1:] {
-		g.wg.Add(1)
+// execute runs the chunks on the calling goroutine and on up to helpers
+// helper goroutines, and returns when all chunks are done.
+func (g *gemmArgs) execute(helpers int) {
+	g.next.Store(0)
+	g.pending.Add(g.nchunks)
+	helpers = max(0, min(helpers, g.nchunks-1))
+	g.refs.Store(int32(1 + helpers))
+	if helpers > 0 {
+		ensureWorkers(helpers)
+	}
+	for h := 0; h < helpers; h++ {
 		select {
-		case workCh <- p:
-		default: // queue full (many concurrent calls): do it here.
-			ws := wsPool.Get().(*workspace)
-			g.exec(ws, p)
-			wsPool.Put(ws)
-			g.wg.Done()
+		case workCh <- g:
+		default: // queue full (many concurrent calls): work alone.
+			g.refs.Add(-1)
 		}
 	}
 	ws := wsPool.Get().(*workspace)
-	g.exec(ws, parts[0])
+	g.work(ws)
 	wsPool.Put(ws)
-	g.wg.Wait()
+	g.pending.Wait()
 }
 
-// maxParts bounds the goroutines one call uses (parts live on the stack).
-const maxParts = 16
-
-// parallel runs the packed GEMM on up to w goroutines, splitting C by
-// columns, or by rows when it is too narrow.
-func (g *gemmArgs) parallel(w int) {
-	im, m, n := g.im, g.m, g.n
-	w = min(w, maxParts)
-	ns, ms := (n+im.nr-1)/im.nr, (m+im.mr-1)/im.mr
-	splitN := true
-	switch {
-	case w <= 1:
-		w = 1
-	case ns >= 2*w:
-	case ms >= w && ms > ns:
-		splitN = false
-	case ns >= w:
-	default:
-		w = 1
-	}
-	if w == 1 {
-		ws := wsPool.Get().(*workspace)
-		g.run(ws, 0, m, 0, n)
-		wsPool.Put(ws)
-		return
-	}
-	units, step := ns, im.nr
-	if !splitN {
-		units, step = ms, im.mr
-	}
-	// Give each goroutine a balanced share of whole tiles.
-	var buf [maxParts]part
-	parts := buf[:w]
-	for t := range parts {
-		lo, hi := units*t/w*step, units*(t+1)/w*step
-		p := part{g: g, i0: 0, m: m, j0: 0, n: n}
-		if splitN {
-			p.j0, p.n = lo, min(hi, n)-lo
-		} else {
-			p.i0, p.m = lo, min(hi, m)-lo
+// work claims and runs chunks until none is left.
+func (g *gemmArgs) work(ws *workspace) {
+	for {
+		c := int(g.next.Add(1) - 1)
+		if c >= g.nchunks {
+			return
 		}
-		parts[t] = p
+		lo, hi := g.units*c/g.nchunks*g.step, g.units*(c+1)/g.nchunks*g.step
+		switch g.split {
+		case splitCols:
+			g.run(ws, 0, g.m, lo, min(hi, g.n)-lo)
+		case splitRows:
+			g.run(ws, lo, min(hi, g.m)-lo, 0, g.n)
+		case splitK:
+			mn := g.m * g.n
+			g.runDot(lo, hi, g.partial[c*mn:(c+1)*mn])
+		}
+		g.pending.Done()
 	}
-	g.dispatch(parts)
+}
+
+// release drops one reference to g; the last one returns it to the pool.
+// A helper that wakes up after the caller has returned still holds a
+// reference, so g is not reused under its feet.
+func (g *gemmArgs) release() {
+	if g.refs.Add(-1) == 0 {
+		g.a, g.b, g.c, g.im = nil, nil, nil, nil
+		select {
+		case argsFree <- g:
+		default:
+		}
+	}
 }
 
 // blocks splits total into the fewest near-equal blocks of at most size
