@@ -55,12 +55,19 @@ func dotAVX2(r, s, kv int, a []float32, lda int, b []float32, ldb int, out []flo
 	dotAVX2Table[r][s](kv, &a[0], lda, &b[0], ldb, &out[0], ldo)
 }
 
+func transpose16Checked(nb int, src []float32, lds int, dst []float32, ldd int) {
+	_ = src[15*lds+16*nb-1]
+	_ = dst[(16*nb-1)*ldd+15]
+	transpose16AVX512(nb, &src[0], lds, &dst[0], ldd)
+}
+
 // impls lists every implementation usable on this CPU, fastest first, for
 // tests and benchmarks.
 var impls = func() []*impl {
 	var l []*impl
 	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && cpu.X86.HasFMA {
 		l = append(l, avx512Impl)
+		transpose16 = transpose16Checked
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		l = append(l, avx2Impl)

@@ -253,6 +253,11 @@ func blocks(total, size int) int {
 	return (total + nb - 1) / nb
 }
 
+// transpose16, when not nil, transposes nb 16×16 blocks lying side by
+// side along the rows of src into dst: dst[(16*b+p)*ldd+c] =
+// src[c*lds+16*b+p]. It is set when the CPU has a vector version.
+var transpose16 func(nb int, src []float32, lds int, dst []float32, ldd int)
+
 // directMaxSlivers is the largest number of A slivers in a block for
 // which a non-transposed B is read in place instead of being packed: with
 // few rows of A, each B element is used too few times to repay the copy.
@@ -412,11 +417,20 @@ func (g *gemmArgs) packB(dst []float32, p0, kc, jb, np int) {
 		d := dst[q*nr*kc : (q+1)*nr*kc]
 		cols := min(nr, np-q*nr)
 		j := jb + q*nr
-		// op(B)[p][j] = b[j*ldb+p]: read each column of op(B) contiguously.
+		// op(B)[p][j] = b[j*ldb+p]: a transpose. Whole 16×16 blocks go
+		// through the vector transpose when there is one.
+		pDone := 0
+		if transpose16 != nil && cols == nr && nr%16 == 0 && kc >= 16 {
+			nb := kc / 16
+			for h := 0; h < nr; h += 16 {
+				transpose16(nb, b[(j+h)*ldb+p0:], ldb, d[h:], nr)
+			}
+			pDone = nb * 16
+		}
 		for c := 0; c < cols; c++ {
 			src := b[(j+c)*ldb+p0:][:kc]
-			for p, v := range src {
-				d[p*nr+c] = v
+			for p := pDone; p < kc; p++ {
+				d[p*nr+c] = src[p]
 			}
 		}
 		if cols < nr {

@@ -75,6 +75,8 @@ func main() {
 		}
 		fmt.Fprintf(&g, "}\n")
 	}
+	fmt.Fprintf(&g, "\n// transpose16AVX512 transposes nb 16×16 blocks lying side by side along\n// the rows of src: dst[(16*b+p)*ldd+c] = src[c*lds+16*b+p] for b < nb and\n// p, c < 16. Strides are in elements.\n//\n//go:noescape\nfunc transpose16AVX512(nb int, src *float32, lds int, dst *float32, ldd int)\n")
+	transpose16(&s)
 	if err := os.WriteFile("sgemm_amd64.s", s.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}
@@ -285,6 +287,82 @@ func dotKernel(w *bytes.Buffer, x dotISA, r, s int) {
 			p("ADDQ DX, DI")
 		}
 	}
+	p("VZEROUPPER")
+	p("RET")
+}
+
+// transpose16 emits transpose16AVX512: load 16 rows, transpose in
+// registers (unpack ps, unpack pd, two rounds of 128-bit lane shuffles),
+// store 16 rows.
+func transpose16(w *bytes.Buffer) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, "\t"+format+"\n", args...) }
+	z := func(i int) string { return fmt.Sprintf("Z%d", i) }
+	fmt.Fprintf(w, "\n// func transpose16AVX512(nb int, src *float32, lds int, dst *float32, ldd int)\n")
+	fmt.Fprintf(w, "TEXT ·transpose16AVX512(SB), NOSPLIT, $0-40\n")
+	p("MOVQ nb+0(FP), CX")
+	p("MOVQ src+8(FP), SI")
+	p("MOVQ lds+16(FP), AX")
+	p("SHLQ $2, AX")
+	p("MOVQ dst+24(FP), DI")
+	p("MOVQ ldd+32(FP), BX")
+	p("SHLQ $2, BX")
+	p("LEAQ (AX)(AX*2), R8") // 3*lds
+	p("LEAQ (BX)(BX*2), R9") // 3*ldd
+	p("TESTQ CX, CX")
+	p("JEQ done")
+	fmt.Fprintf(w, "loop:\n")
+	// Rows 0..15 of the block: SI + r*lds.
+	p("MOVQ SI, DX")
+	for r := 0; r < 16; r += 4 {
+		p("VMOVUPS (DX), %s", z(r))
+		p("VMOVUPS (DX)(AX*1), %s", z(r+1))
+		p("VMOVUPS (DX)(AX*2), %s", z(r+2))
+		p("VMOVUPS (DX)(R8*1), %s", z(r+3))
+		if r < 12 {
+			p("LEAQ (DX)(AX*4), DX")
+		}
+	}
+	// Step 1: interleave 32-bit elements of row pairs.
+	for i := 0; i < 16; i += 2 {
+		p("VUNPCKLPS %s, %s, %s", z(i+1), z(i), z(16+i))
+		p("VUNPCKHPS %s, %s, %s", z(i+1), z(i), z(16+i+1))
+	}
+	// Step 2: interleave 64-bit pairs.
+	for i := 0; i < 16; i += 4 {
+		t := 16 + i
+		p("VUNPCKLPD %s, %s, %s", z(t+2), z(t), z(i))
+		p("VUNPCKHPD %s, %s, %s", z(t+2), z(t), z(i+1))
+		p("VUNPCKLPD %s, %s, %s", z(t+3), z(t+1), z(i+2))
+		p("VUNPCKHPD %s, %s, %s", z(t+3), z(t+1), z(i+3))
+	}
+	// Step 3: 128-bit lanes, rows i and i+4 within each group of 8.
+	for g := 0; g < 16; g += 8 {
+		for i := 0; i < 4; i++ {
+			p("VSHUFF32X4 $0x88, %s, %s, %s", z(g+i+4), z(g+i), z(16+g+i))
+			p("VSHUFF32X4 $0xdd, %s, %s, %s", z(g+i+4), z(g+i), z(16+g+i+4))
+		}
+	}
+	// Step 4: 128-bit lanes across the two groups.
+	for i := 0; i < 8; i++ {
+		p("VSHUFF32X4 $0x88, %s, %s, %s", z(16+i+8), z(16+i), z(i))
+		p("VSHUFF32X4 $0xdd, %s, %s, %s", z(16+i+8), z(16+i), z(i+8))
+	}
+	p("MOVQ DI, DX")
+	for r := 0; r < 16; r += 4 {
+		p("VMOVUPS %s, (DX)", z(r))
+		p("VMOVUPS %s, (DX)(BX*1)", z(r+1))
+		p("VMOVUPS %s, (DX)(BX*2)", z(r+2))
+		p("VMOVUPS %s, (DX)(R9*1)", z(r+3))
+		if r < 12 {
+			p("LEAQ (DX)(BX*4), DX")
+		}
+	}
+	p("ADDQ $64, SI")
+	p("LEAQ (DI)(BX*8), DI")
+	p("LEAQ (DI)(BX*8), DI")
+	p("DECQ CX")
+	p("JNE loop")
+	fmt.Fprintf(w, "done:\n")
 	p("VZEROUPPER")
 	p("RET")
 }

@@ -222,3 +222,10 @@ var dotAVX2Table = [...][5]func(kv int, a *float32, lda int, b *float32, ldb int
 	{nil, sdotAVX2_2_1, sdotAVX2_2_2, sdotAVX2_2_3, sdotAVX2_2_4},
 	{nil, sdotAVX2_3_1, sdotAVX2_3_2, sdotAVX2_3_3, sdotAVX2_3_4},
 }
+
+// transpose16AVX512 transposes nb 16×16 blocks lying side by side along
+// the rows of src: dst[(16*b+p)*ldd+c] = src[c*lds+16*b+p] for b < nb and
+// p, c < 16. Strides are in elements.
+//
+//go:noescape
+func transpose16AVX512(nb int, src *float32, lds int, dst *float32, ldd int)
