@@ -439,3 +439,27 @@ func TestStatsShowBottleneck(t *testing.T) {
 		t.Errorf("slow stage stats %+v", st[2])
 	}
 }
+
+func TestFromSeq2Error(t *testing.T) {
+	checkNoLeaks(t)
+	p := New(context.Background())
+	src := FromSeq2(p, "samples", func(yield func(pathItem, error) bool) {
+		for i := 0; ; i++ {
+			if i == 4 {
+				yield(pathItem{}, fmt.Errorf("loaders: d.png: %w", errBad))
+				return
+			}
+			if !yield(pathItem{fmt.Sprintf("%d.png", i)}, nil) {
+				return
+			}
+		}
+	})
+	got, err := Collect(p, src)
+	var se *StageError
+	if !errors.As(err, &se) || se.Stage != "samples" || se.Index != 4 || !errors.Is(err, errBad) {
+		t.Fatalf("Wait() = %v, want stage samples item 4 wrapping errBad", err)
+	}
+	if len(got) != 4 {
+		t.Errorf("got %d items before the error, want 4", len(got))
+	}
+}

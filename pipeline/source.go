@@ -83,3 +83,32 @@ func FromEpochs[T any](p *Pipeline, name string, epochs int, seq func(epoch int)
 		}
 	})
 }
+
+// FromSeq2 returns a channel that delivers the values of seq in order until
+// seq yields a non-nil error, which stops the pipeline with a *StageError
+// naming the stage and the position of the failing element. It suits
+// iterators such as loaders.Dataset.Samples, whose errors already name the
+// file.
+func FromSeq2[T any](p *Pipeline, name string, seq iter.Seq2[T, error]) <-chan T {
+	st := p.newStage(name, "source", 1)
+	out := make(chan T, defaultBuffer)
+	p.run(st, func() {
+		defer close(out)
+		t0 := time.Now()
+		var i int64
+		for v, err := range seq {
+			st.busy(time.Since(t0))
+			if err != nil {
+				p.fail(itemError(name, i, v, err))
+				return
+			}
+			st.in()
+			if !send(p.ctx, out, v, st) {
+				return
+			}
+			i++
+			t0 = time.Now()
+		}
+	})
+	return out
+}
