@@ -3,6 +3,7 @@ package cnn
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
 // The activation names accepted by NewActivation and in specs.
@@ -17,11 +18,13 @@ const (
 // Activation applies an element-wise activation function (or softmax over
 // the features of each sample).
 type Activation struct {
-	fn      string
-	alpha   float32
-	in      Shape
-	x, dyIn *Tensor
-	y, dx   Tensor
+	fn       string
+	alpha    float32
+	in       Shape
+	x, dyIn  *Tensor
+	y, dx    Tensor
+	backward bool
+	wg       sync.WaitGroup
 }
 
 // NewActivation returns the activation named fn (ReLU, LeakyReLU, Sigmoid,
@@ -67,7 +70,23 @@ func (l *Activation) Params() []*Param { return nil }
 func (l *Activation) Forward(x *Tensor, train bool) *Tensor {
 	l.x = x
 	l.y.Resize(x.Shape...)
-	y, xs := l.y.Data, x.Data
+	l.backward = false
+	parallelFor(x.Shape[0], l, &l.wg)
+	return &l.y
+}
+
+func (l *Activation) run(_, lo, hi int) {
+	if l.backward {
+		l.backwardRange(lo, hi)
+	} else {
+		l.forwardRange(lo, hi)
+	}
+}
+
+// forwardRange applies the activation to samples [lo, hi).
+func (l *Activation) forwardRange(lo, hi int) {
+	f := l.in.Size()
+	y, xs := l.y.Data[lo*f:hi*f], l.x.Data[lo*f:hi*f]
 	switch l.fn {
 	case ReLU:
 		for i, v := range xs {
@@ -89,12 +108,10 @@ func (l *Activation) Forward(x *Tensor, train bool) *Tensor {
 			y[i] = float32(math.Tanh(float64(v)))
 		}
 	case Softmax:
-		f := l.in[0]
-		for n := 0; n < x.Shape[0]; n++ {
+		for n := 0; n < hi-lo; n++ {
 			softmaxRow(xs[n*f:(n+1)*f], y[n*f:(n+1)*f])
 		}
 	}
-	return &l.y
 }
 
 // softmaxRow writes softmax(x) into y, subtracting the maximum first.
@@ -118,7 +135,16 @@ func softmaxRow(x, y []float32) {
 // Backward multiplies dy by the activation's derivative.
 func (l *Activation) Backward(dy *Tensor) *Tensor {
 	l.dx.Resize(dy.Shape...)
-	dx, g, xs, y := l.dx.Data, dy.Data, l.x.Data, l.y.Data
+	l.dyIn = dy
+	l.backward = true
+	parallelFor(dy.Shape[0], l, &l.wg)
+	return &l.dx
+}
+
+// backwardRange computes the input gradient of samples [lo, hi).
+func (l *Activation) backwardRange(lo, hi int) {
+	f := l.in.Size()
+	dx, g, xs, y := l.dx.Data[lo*f:hi*f], l.dyIn.Data[lo*f:hi*f], l.x.Data[lo*f:hi*f], l.y.Data[lo*f:hi*f]
 	switch l.fn {
 	case ReLU:
 		for i, v := range xs {
@@ -145,8 +171,7 @@ func (l *Activation) Backward(dy *Tensor) *Tensor {
 			dx[i] = g[i] * (1 - v*v)
 		}
 	case Softmax:
-		f := l.in[0]
-		for n := 0; n < dy.Shape[0]; n++ {
+		for n := 0; n < hi-lo; n++ {
 			yr, gr, dr := y[n*f:(n+1)*f], g[n*f:(n+1)*f], dx[n*f:(n+1)*f]
 			var dot float32
 			for i, v := range yr {
@@ -157,5 +182,4 @@ func (l *Activation) Backward(dy *Tensor) *Tensor {
 			}
 		}
 	}
-	return &l.dx
 }

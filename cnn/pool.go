@@ -122,6 +122,10 @@ func (l *pool2d) run(_, lo, hi int) {
 		}
 		x := l.x.Data[n*in : (n+1)*in]
 		y := l.y.Data[n*out : (n+1)*out]
+		if l.isMax && l.kh == 2 && l.kw == 2 && l.sh == 2 && l.sw == 2 {
+			l.max2x2(x, y, l.idx[n*out:(n+1)*out])
+			continue
+		}
 		for c := 0; c < l.c; c++ {
 			xc := x[c*hw : (c+1)*hw]
 			for oy := 0; oy < l.oh; oy++ {
@@ -151,6 +155,36 @@ func (l *pool2d) run(_, lo, hi int) {
 					}
 					y[o] = s * inv
 				}
+			}
+		}
+	}
+}
+
+// max2x2 is the forward pass of 2x2 max pooling with stride 2 for one
+// sample.
+func (l *pool2d) max2x2(x, y []float32, idx []int32) {
+	W, hw, ow := l.w, l.h*l.w, l.ow
+	for c := 0; c < l.c; c++ {
+		xc := x[c*hw : (c+1)*hw]
+		for oy := 0; oy < l.oh; oy++ {
+			b0 := 2 * oy * W
+			r0 := xc[b0 : b0+2*ow]
+			r1 := xc[b0+W : b0+W+2*ow]
+			yo := y[(c*l.oh+oy)*ow : (c*l.oh+oy+1)*ow]
+			io := idx[(c*l.oh+oy)*ow : (c*l.oh+oy+1)*ow]
+			for ox := range yo {
+				j := 2 * ox
+				best, bi := r0[j], b0+j
+				if v := r0[j+1]; v > best || v != v {
+					best, bi = v, b0+j+1
+				}
+				if v := r1[j]; v > best || v != v {
+					best, bi = v, b0+W+j
+				}
+				if v := r1[j+1]; v > best || v != v {
+					best, bi = v, b0+W+j+1
+				}
+				yo[ox], io[ox] = best, int32(bi)
 			}
 		}
 	}

@@ -51,6 +51,11 @@ type Sequential struct {
 	spec   *Spec
 	seed   uint64
 	step   uint64
+	// exec is the order in which layers run: the identity, except that an
+	// element-wise monotonic activation followed by max pooling runs after
+	// the pooling (f(max(x)) = max(f(x)), with the same gradients), on four
+	// times fewer values for 2x2 pooling.
+	exec []int
 }
 
 // NewSequential checks that each layer accepts the output shape of the one
@@ -84,6 +89,21 @@ func NewSequential(input Shape, layers ...Layer) (*Sequential, error) {
 		}
 		m.shapes = append(m.shapes, out.clone())
 		cur = out
+	}
+	m.exec = make([]int, len(layers))
+	for i := range m.exec {
+		m.exec[i] = i
+	}
+	for i := 0; i+1 < len(layers); i++ {
+		a, ok := layers[i].(*Activation)
+		_, isPool := layers[i+1].(*MaxPool2D)
+		if ok && isPool && a.fn != Softmax && m.exec[i] == i {
+			if _, err := a.Setup(m.shapes[i+1]); err == nil {
+				m.exec[i], m.exec[i+1] = i+1, i
+			} else {
+				a.Setup(m.shapes[i])
+			}
+		}
 	}
 	for i, l := range layers {
 		if a, ok := l.(autoIniter); ok {
@@ -192,16 +212,16 @@ func (m *Sequential) forward(x *Tensor, train bool, end int) *Tensor {
 			}
 		}
 	}
-	for _, l := range m.layers[:end] {
-		x = l.Forward(x, train)
+	for _, i := range m.exec[:end] {
+		x = m.layers[i].Forward(x, train)
 	}
 	return x
 }
 
 // backward runs the backward pass of layers [0, end) from dy.
 func (m *Sequential) backward(dy *Tensor, end int) {
-	for i := end - 1; i >= 0; i-- {
-		dy = m.layers[i].Backward(dy)
+	for k := end - 1; k >= 0; k-- {
+		dy = m.layers[m.exec[k]].Backward(dy)
 	}
 }
 

@@ -303,7 +303,10 @@ func WriteFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("cnn: %s: %w", path, err)
 	}
 	tmp := f.Name()
-	_, err = f.Write(data)
+	err = f.Chmod(0o644)
+	if err == nil {
+		_, err = f.Write(data)
+	}
 	if err == nil {
 		err = f.Sync()
 	}
@@ -318,4 +321,38 @@ func WriteFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("cnn: %s: %w", path, err)
 	}
 	return nil
+}
+
+// Confusion returns the confusion matrix of the model (in evaluation mode)
+// over the batches of epoch e of src: m[label][prediction] counts.
+func (t *Trainer) Confusion(ctx context.Context, src Source, e int) ([][]int, error) {
+	k := t.model.OutputShape().Size()
+	m := make([][]int, k)
+	for i := range m {
+		m[i] = make([]int, k)
+	}
+	end := t.end()
+	for b, err := range src.Epoch(e) {
+		if err != nil {
+			return nil, err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := t.checkBatch(b); err != nil {
+			return nil, err
+		}
+		out := t.model.forward(b.X, false, end)
+		for i, l := range b.Labels {
+			z := out.Data[i*k : (i+1)*k]
+			best := 0
+			for j, v := range z {
+				if v > z[best] {
+					best = j
+				}
+			}
+			m[l][best]++
+		}
+	}
+	return m, nil
 }
