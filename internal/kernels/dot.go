@@ -7,7 +7,7 @@ var dotMaxRatio = 16
 
 // dotBlockBytes is the L2 budget for the rows of A and B of one k-block
 // of the dot-product path. Tests lower it to cross block boundaries.
-var dotBlockBytes = 256 << 10
+var dotBlockBytes = 512 << 10
 
 // useDot reports whether this call should take the dot-product path.
 func (g *gemmArgs) useDot() bool {
@@ -52,12 +52,25 @@ func (g *gemmArgs) runDot(kv0, kv1 int, out []float32) {
 	im, m, n := g.im, g.m, g.n
 	wd := im.dotW
 	clear(out[:m*n])
-	// Block k so that the rows of one block of A and B stay in L2.
-	kb := max(16, dotBlockBytes/(4*wd*(m+n)))
 	// Tiles of near-equal size: n = 25 runs as 5 tiles of 5, not 4×6+1.
 	rt, st := (m+im.dotR-1)/im.dotR, (n+im.dotS-1)/im.dotS
+	// The operand with fewer rows stays in L2 for a whole k-block while
+	// the tiles of the other stream past it; k is blocked only when that
+	// operand is too big, since every block costs a reduction per tile.
+	kb := max(16, dotBlockBytes/(4*wd*min(m+im.dotS, n+im.dotR)))
 	for b0 := kv0; b0 < kv1; b0 += kb {
 		nv := min(kb, kv1-b0)
+		if m <= n {
+			for tj := 0; tj < st; tj++ {
+				j0, j1 := n*tj/st, n*(tj+1)/st
+				b := g.b[j0*g.ldb+b0*wd:]
+				for ti := 0; ti < rt; ti++ {
+					i0, i1 := m*ti/rt, m*(ti+1)/rt
+					im.dot(i1-i0, j1-j0, nv, g.a[i0*g.lda+b0*wd:], g.lda, b, g.ldb, out[i0*n+j0:], n)
+				}
+			}
+			continue
+		}
 		for ti := 0; ti < rt; ti++ {
 			i0, i1 := m*ti/rt, m*(ti+1)/rt
 			a := g.a[i0*g.lda+b0*wd:]
