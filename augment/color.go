@@ -1,0 +1,436 @@
+package augment
+
+import (
+	"image"
+	"math"
+)
+
+// lumaSum returns PIL's "L" value (ITU-R 601-2 luma) of an RGB triple.
+func luma(r, g, b uint8) int32 {
+	return (19595*int32(r) + 38470*int32(g) + 7471*int32(b) + 0x8000) >> 16
+}
+
+// rows calls f for each row of dst and the matching row of src, as slices
+// of exactly 4×width bytes. dst and src have the same size and may be the
+// same image.
+func rows(dst, src *image.NRGBA, f func(d, s []uint8)) {
+	w, h := src.Rect.Dx(), src.Rect.Dy()
+	for y := 0; y < h; y++ {
+		f(dst.Pix[y*dst.Stride:y*dst.Stride+4*w], src.Pix[y*src.Stride:y*src.Stride+4*w])
+	}
+}
+
+// applyLUT maps the R, G and B samples of src through lut into dst; alpha
+// is copied.
+func applyLUT(dst, src *image.NRGBA, lut *[256]uint8) {
+	rows(dst, src, func(d, s []uint8) {
+		d = d[:len(s)]
+		for i := 0; i+3 < len(s); i += 4 {
+			p := s[i : i+4 : i+4]
+			q := d[i : i+4 : i+4]
+			q[0], q[1], q[2], q[3] = lut[p[0]], lut[p[1]], lut[p[2]], p[3]
+		}
+	})
+}
+
+func clampRound(v float64) uint8 {
+	if v <= 0 {
+		return 0
+	}
+	if v >= 255 {
+		return 255
+	}
+	return uint8(v + 0.5)
+}
+
+// brightnessLUT multiplies by f (torchvision adjust_brightness: a blend
+// with black).
+func brightnessLUT(f float64) (lut [256]uint8) {
+	for i := range lut {
+		lut[i] = clampRound(float64(i) * f)
+	}
+	return lut
+}
+
+// contrastLUT blends with the mean gray level m: m + f*(v-m).
+func contrastLUT(f, m float64) (lut [256]uint8) {
+	for i := range lut {
+		lut[i] = clampRound(m + f*(float64(i)-m))
+	}
+	return lut
+}
+
+// meanOfSums turns channel sums into PIL's integer mean luma.
+func meanOfSums(sr, sg, sb uint64, n int) float64 {
+	if n == 0 {
+		return 0
+	}
+	mean := (19595*float64(sr) + 38470*float64(sg) + 7471*float64(sb)) / 65536 / float64(n)
+	return math.Floor(mean + 0.5)
+}
+
+// grayMean returns the mean luma of img rounded to an integer, as PIL's
+// ImageEnhance.Contrast computes it.
+func grayMean(img *image.NRGBA) float64 {
+	var sr, sg, sb uint64
+	rows(img, img, func(_, s []uint8) {
+		var r, g, b uint32
+		for i := 0; i+3 < len(s); i += 4 {
+			p := s[i : i+3 : i+3]
+			r += uint32(p[0])
+			g += uint32(p[1])
+			b += uint32(p[2])
+		}
+		sr, sg, sb = sr+uint64(r), sg+uint64(g), sb+uint64(b)
+	})
+	return meanOfSums(sr, sg, sb, img.Rect.Dx()*img.Rect.Dy())
+}
+
+func sat8(v int32) uint8 {
+	if v < 0 {
+		return 0
+	}
+	if v > 255 {
+		return 255
+	}
+	return uint8(v)
+}
+
+// saturate blends a pixel with its luma: l + f*(v-l), f in 16.16 fixed point.
+func saturate(r, g, b, fi int32) (int32, int32, int32) {
+	l := (19595*r + 38470*g + 7471*b + 0x8000) >> 16
+	r = int32(sat8(l + int32((int64(r-l)*int64(fi)+32768)>>16)))
+	g = int32(sat8(l + int32((int64(g-l)*int64(fi)+32768)>>16)))
+	b = int32(sat8(l + int32((int64(b-l)*int64(fi)+32768)>>16)))
+	return r, g, b
+}
+
+// recip[c] = round(2^16 / c).
+var recip = func() (t [256]int32) {
+	for c := 1; c < 256; c++ {
+		t[c] = int32(math.Round(65536 / float64(c)))
+	}
+	return
+}()
+
+// hueShift converts a shift in turns to 1/1536-turn steps in [0, 1536).
+func hueShift(shift float64) int32 {
+	sq := int32(math.Round(shift*1536)) % 1536
+	if sq < 0 {
+		sq += 1536
+	}
+	return sq
+}
+
+// rotateHue rotates the HSV hue of a pixel by sq/1536 turns, keeping
+// saturation and value.
+func rotateHue(r, g, b, sq int32) (int32, int32, int32) {
+	mx, mn := max(r, g, b), min(r, g, b)
+	c := mx - mn
+	if c == 0 {
+		return r, g, b
+	}
+	var hq int32
+	switch mx {
+	case r:
+		hq = ((g - b) * recip[c]) >> 8
+	case g:
+		hq = 512 + ((b-r)*recip[c])>>8
+	default:
+		hq = 1024 + ((r-g)*recip[c])>>8
+	}
+	hq += sq
+	if hq < 0 {
+		hq += 1536
+	}
+	if hq >= 1536 {
+		hq -= 1536
+	}
+	rise := (c*(hq&255) + 128) >> 8
+	switch hq >> 8 {
+	case 0:
+		return mx, mn + rise, mn
+	case 1:
+		return mx - rise, mx, mn
+	case 2:
+		return mn, mx, mn + rise
+	case 3:
+		return mn, mx - rise, mx
+	case 4:
+		return mn + rise, mn, mx
+	}
+	return mx, mn, mx - rise
+}
+
+// A stage is one per-pixel colour step of a fused pass.
+type stage struct {
+	kind int // stageLUT, stageSat, stageHue
+	lut  [256]uint8
+	arg  int32
+}
+
+const (
+	stageLUT = iota
+	stageSat
+	stageHue
+)
+
+// runStages applies stages in order to every pixel of src, writing dst,
+// and returns the channel sums of the result.
+func runStages(dst, src *image.NRGBA, stages []stage) (sr, sg, sb uint64) {
+	rows(dst, src, func(d, s []uint8) {
+		d = d[:len(s)]
+		var tr, tg, tb uint32
+		for i := 0; i+3 < len(s); i += 4 {
+			p := s[i : i+4 : i+4]
+			r, g, b := int32(p[0]), int32(p[1]), int32(p[2])
+			for k := range stages {
+				st := &stages[k]
+				switch st.kind {
+				case stageLUT:
+					r, g, b = int32(st.lut[r&255]), int32(st.lut[g&255]), int32(st.lut[b&255])
+				case stageSat:
+					r, g, b = saturate(r, g, b, st.arg)
+				case stageHue:
+					r, g, b = rotateHue(r, g, b, st.arg)
+				}
+			}
+			q := d[i : i+4 : i+4]
+			q[0], q[1], q[2], q[3] = uint8(r), uint8(g), uint8(b), p[3]
+			tr, tg, tb = tr+uint32(r), tg+uint32(g), tb+uint32(b)
+		}
+		sr, sg, sb = sr+uint64(tr), sg+uint64(tg), sb+uint64(tb)
+	})
+	return
+}
+
+// Jitter randomly changes brightness, contrast, saturation and hue in a
+// random order, as torchvision ColorJitter: each factor is drawn from its
+// range (Brightness, Contrast and Saturation are multiplicative factors,
+// e.g. 0.6-1.4 for "b=0.4"; Hue is a shift in turns within [-0.5, 0.5]).
+// A zero Range leaves that property alone.
+type Jitter struct {
+	Brightness, Contrast, Saturation, Hue Range
+}
+
+// Apply implements [Op].
+func (o Jitter) Apply(img *image.NRGBA, s *State) *image.NRGBA {
+	r := &s.Rand
+	var perm [4]int
+	for i := range perm {
+		perm[i] = i
+	}
+	for i := 3; i > 0; i-- {
+		j := r.Intn(i + 1)
+		perm[i], perm[j] = perm[j], perm[i]
+	}
+	var f [4]float64
+	var on [4]bool
+	for i, rg := range [4]Range{o.Brightness, o.Contrast, o.Saturation, o.Hue} {
+		if rg != (Range{}) {
+			f[i], on[i] = rg.draw(r), true
+		}
+	}
+	params := make([]Param, 0, 5)
+	names := [4]string{"b", "c", "s", "h"}
+	order := 0.0
+	for _, i := range perm {
+		if on[i] {
+			params = append(params, Param{names[i], f[i]})
+			order = order*10 + float64(i)
+		}
+	}
+	s.record("jitter", params...)
+	return jitter(img, s, perm, on, f)
+}
+
+// jitter applies the enabled adjustments in perm order in at most two
+// fused passes over the pixels: contrast needs the mean of the image as it
+// is just before it, which the first pass computes as it goes.
+func jitter(img *image.NRGBA, s *State, perm [4]int, on [4]bool, f [4]float64) *image.NRGBA {
+	var stages [4]stage
+	n := 0
+	src := img
+	var dst *image.NRGBA
+	flush := func() (sr, sg, sb uint64) {
+		if dst == nil {
+			dst = s.target(img)
+		}
+		sr, sg, sb = runStages(dst, src, stages[:n])
+		src, n = dst, 0
+		return
+	}
+	addLUT := func(lut [256]uint8) {
+		if n > 0 && stages[n-1].kind == stageLUT {
+			prev := &stages[n-1].lut
+			for i := range prev {
+				prev[i] = lut[prev[i]]
+			}
+			return
+		}
+		stages[n] = stage{kind: stageLUT, lut: lut}
+		n++
+	}
+	for _, i := range perm {
+		if !on[i] {
+			continue
+		}
+		switch i {
+		case 0:
+			if f[0] != 1 {
+				addLUT(brightnessLUT(f[0]))
+			}
+		case 1:
+			if f[1] == 1 {
+				continue
+			}
+			var m float64
+			if n == 0 {
+				m = grayMean(src)
+			} else {
+				sr, sg, sb := flush()
+				m = meanOfSums(sr, sg, sb, img.Rect.Dx()*img.Rect.Dy())
+			}
+			addLUT(contrastLUT(f[1], m))
+		case 2:
+			if fi := int32(math.Round(f[2] * 65536)); fi != 65536 {
+				stages[n] = stage{kind: stageSat, arg: fi}
+				n++
+			}
+		case 3:
+			if sq := hueShift(f[3]); sq != 0 {
+				stages[n] = stage{kind: stageHue, arg: sq}
+				n++
+			}
+		}
+	}
+	if n > 0 {
+		flush()
+	}
+	return src
+}
+
+func (o Jitter) String() string {
+	str := "jitter"
+	for i, rg := range [4]Range{o.Brightness, o.Contrast, o.Saturation, o.Hue} {
+		if rg != (Range{}) {
+			str += " " + [4]string{"b", "c", "s", "h"}[i] + "=" + rg.explicit()
+		}
+	}
+	return str
+}
+
+// Grayscale replaces R, G and B by the pixel's luma (PIL "L" weights).
+type Grayscale struct{}
+
+// Apply implements [Op].
+func (Grayscale) Apply(img *image.NRGBA, s *State) *image.NRGBA {
+	s.record("gray")
+	dst := s.target(img)
+	rows(dst, img, func(d, s []uint8) {
+		d = d[:len(s)]
+		for i := 0; i+3 < len(s); i += 4 {
+			p := s[i : i+4 : i+4]
+			l := uint8(luma(p[0], p[1], p[2]))
+			q := d[i : i+4 : i+4]
+			q[0], q[1], q[2], q[3] = l, l, l, p[3]
+		}
+	})
+	return dst
+}
+
+func (Grayscale) String() string { return "gray" }
+
+// Gamma applies v' = 255·(v/255)^γ with γ drawn from Gamma
+// (torchvision adjust_gamma with gain 1).
+type Gamma struct{ Gamma Range }
+
+// Apply implements [Op].
+func (o Gamma) Apply(img *image.NRGBA, s *State) *image.NRGBA {
+	g := o.Gamma.draw(&s.Rand)
+	s.record("gamma", Param{"g", g})
+	var lut [256]uint8
+	for i := range lut {
+		lut[i] = clampRound(255 * math.Pow(float64(i)/255, g))
+	}
+	dst := s.target(img)
+	applyLUT(dst, img, &lut)
+	return dst
+}
+
+func (o Gamma) String() string { return "gamma g=" + o.Gamma.String() }
+
+// Invert replaces R, G and B by 255 minus their value.
+type Invert struct{}
+
+// Apply implements [Op].
+func (Invert) Apply(img *image.NRGBA, s *State) *image.NRGBA {
+	s.record("invert")
+	var lut [256]uint8
+	for i := range lut {
+		lut[i] = uint8(255 - i)
+	}
+	dst := s.target(img)
+	applyLUT(dst, img, &lut)
+	return dst
+}
+
+func (Invert) String() string { return "invert" }
+
+// Equalize equalizes the histogram of each of R, G and B separately, with
+// PIL's ImageOps.equalize algorithm (which torchvision uses).
+type Equalize struct{}
+
+// Apply implements [Op].
+func (Equalize) Apply(img *image.NRGBA, s *State) *image.NRGBA {
+	s.record("equalize")
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	var hist [3][256]int
+	for y := 0; y < h; y++ {
+		row := img.Pix[y*img.Stride : y*img.Stride+4*w]
+		for i := 0; i+3 < len(row); i += 4 {
+			hist[0][row[i]]++
+			hist[1][row[i+1]]++
+			hist[2][row[i+2]]++
+		}
+	}
+	var luts [3][256]uint8
+	for c := range 3 {
+		luts[c] = equalizeLUT(&hist[c])
+	}
+	dst := s.target(img)
+	rows(dst, img, func(d, s []uint8) {
+		d = d[:len(s)]
+		for i := 0; i+3 < len(s); i += 4 {
+			p := s[i : i+4 : i+4]
+			q := d[i : i+4 : i+4]
+			q[0], q[1], q[2], q[3] = luts[0][p[0]], luts[1][p[1]], luts[2][p[2]], p[3]
+		}
+	})
+	return dst
+}
+
+func equalizeLUT(h *[256]int) (lut [256]uint8) {
+	total, last := 0, 0
+	for _, n := range h {
+		total += n
+		if n != 0 {
+			last = n
+		}
+	}
+	step := (total - last) / 255
+	if step == 0 {
+		for i := range lut {
+			lut[i] = uint8(i)
+		}
+		return lut
+	}
+	n := step / 2
+	for i := range lut {
+		lut[i] = uint8(min(n/step, 255))
+		n += h[i]
+	}
+	return lut
+}
+
+func (Equalize) String() string { return "equalize" }
