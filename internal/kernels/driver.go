@@ -98,6 +98,35 @@ func grow(s []float32, n int) []float32 {
 // it to exercise the parallel split on small matrices.
 var parMinFlops = float64(1 << 21)
 
+// tinyMNK is the largest m·n·k computed by sgemmTiny: below it, packing
+// and dispatch cost more than the arithmetic. Tests set it to zero to run
+// small matrices through the kernels.
+var tinyMNK = 2048
+
+// sgemmTiny is a plain loop for very small products.
+func sgemmTiny(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	scaleC(m, n, beta, c, ldc)
+	for i := 0; i < m; i++ {
+		ci := c[i*ldc : i*ldc+n]
+		for p := 0; p < k; p++ {
+			av := a[i*lda+p]
+			if transA {
+				av = a[p*lda+i]
+			}
+			av *= alpha
+			if !transB {
+				for j, bv := range b[p*ldb : p*ldb+n] {
+					ci[j] += av * bv
+				}
+				continue
+			}
+			for j := range ci {
+				ci[j] += av * b[j*ldb+p]
+			}
+		}
+	}
+}
+
 // chunkFlops is the target work of one chunk; chunksPerThread bounds the
 // number of chunks per goroutine. Many small chunks let the caller carry
 // on alone when a helper is slow to wake up (the cores are shared).
@@ -139,6 +168,10 @@ func sgemm(im *impl, threads int, transA, transB bool, m, n, k int, alpha float3
 	}
 	if k == 0 || alpha == 0 {
 		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	if m*n*k <= tinyMNK {
+		sgemmTiny(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	g := getArgs()

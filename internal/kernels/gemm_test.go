@@ -169,6 +169,8 @@ func gemmCases(big bool) []gemmCase {
 }
 
 func TestSgemmImpls(t *testing.T) {
+	defer func(v int) { tinyMNK = v }(tinyMNK)
+	tinyMNK = 0
 	big := !testing.Short() && !raceEnabled
 	old, oldDot := directMaxSlivers, dotMaxRatio
 	defer func() { directMaxSlivers, dotMaxRatio = old, oldDot }()
@@ -195,6 +197,8 @@ func TestSgemmImpls(t *testing.T) {
 // edges, the k % width tail, k blocking and the split of k across
 // goroutines.
 func TestSgemmDot(t *testing.T) {
+	defer func(v int) { tinyMNK = v }(tinyMNK)
+	tinyMNK = 0
 	oldPar, oldDot, oldBlock := parMinFlops, dotMaxRatio, dotBlockBytes
 	defer func() { parMinFlops, dotMaxRatio, dotBlockBytes = oldPar, oldDot, oldBlock }()
 	parMinFlops, dotMaxRatio = 0, 1<<30
@@ -218,6 +222,8 @@ func TestSgemmDot(t *testing.T) {
 
 // TestSgemmParallel forces the split across goroutines on small matrices.
 func TestSgemmParallel(t *testing.T) {
+	defer func(v int) { tinyMNK = v }(tinyMNK)
+	tinyMNK = 0
 	old := parMinFlops
 	parMinFlops = 0
 	defer func() { parMinFlops = old }()
@@ -237,6 +243,8 @@ func TestSgemmParallel(t *testing.T) {
 }
 
 func TestSgemmSpecial(t *testing.T) {
+	defer func(v int) { tinyMNK = v }(tinyMNK)
+	tinyMNK = 0
 	r := rand.New(rand.NewPCG(5, 6))
 	for _, im := range impls {
 		for _, tc := range []gemmCase{
@@ -249,6 +257,24 @@ func TestSgemmSpecial(t *testing.T) {
 			{false, true, 40, 1, 70, 1, 1, 0}, // column vector
 		} {
 			checkCase(t, im, 1, tc, r)
+		}
+	}
+}
+
+// TestSgemmTiny covers the plain loop used for very small products.
+func TestSgemmTiny(t *testing.T) {
+	r := rand.New(rand.NewPCG(14, 15))
+	i := 0
+	for _, ta := range []bool{false, true} {
+		for _, tb := range []bool{false, true} {
+			for _, s := range [][3]int{{1, 1, 1}, {4, 4, 4}, {3, 17, 5}, {12, 12, 12}} {
+				if s[0]*s[1]*s[2] > tinyMNK {
+					t.Fatalf("%v is not tiny", s)
+				}
+				ab := [][2]float32{{1, 0}, {0.5, 1}, {-1, 2}}[i%3]
+				checkCase(t, activeImpl, 1, gemmCase{ta, tb, s[0], s[1], s[2], ab[0], ab[1], i % 2}, r)
+				i++
+			}
 		}
 	}
 }
