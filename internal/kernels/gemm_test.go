@@ -261,6 +261,48 @@ func TestSgemmSpecial(t *testing.T) {
 	}
 }
 
+// TestSgemmImplsAgree runs the same products through every implementation
+// and checks that they agree with the portable one within float32
+// rounding, element by element.
+func TestSgemmImplsAgree(t *testing.T) {
+	defer func(v int) { tinyMNK = v }(tinyMNK)
+	tinyMNK = 0
+	r := rand.New(rand.NewPCG(16, 17))
+	for _, tc := range []gemmCase{
+		{false, false, 31, 257, 33, 1, 0, 1},
+		{true, false, 17, 100, 300, -1, 0.5, 0},
+		{false, true, 12, 25, 700, 1, 1, 2},
+		{true, true, 40, 33, 64, 0.5, 0, 0},
+	} {
+		ar, ac := tc.m, tc.k
+		if tc.transA {
+			ar, ac = tc.k, tc.m
+		}
+		br, bc := tc.k, tc.n
+		if tc.transB {
+			br, bc = tc.n, tc.k
+		}
+		lda, ldb, ldc := ac+tc.pad, bc+tc.pad, tc.n+tc.pad
+		a, b, c0 := randSlice(r, ar*lda), randSlice(r, br*ldb), randSlice(r, tc.m*ldc)
+		_, mag := refGemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c0, ldc)
+		want := append([]float32(nil), c0...)
+		sgemm(goImpl, 1, tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, want, ldc)
+		for _, im := range impls {
+			got := append([]float32(nil), c0...)
+			sgemm(im, 2, tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, got, ldc)
+			for i := 0; i < tc.m; i++ {
+				for j := 0; j < tc.n; j++ {
+					g, w := got[i*ldc+j], want[i*ldc+j]
+					tol := 1e-5*mag[i*tc.n+j]*math.Sqrt(float64(tc.k)) + 1e-6
+					if d := math.Abs(float64(g - w)); d > tol {
+						t.Fatalf("%v: %s gives C[%d][%d] = %v, go gives %v", tc, im.name, i, j, g, w)
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestSgemmTiny covers the plain loop used for very small products.
 func TestSgemmTiny(t *testing.T) {
 	r := rand.New(rand.NewPCG(14, 15))
