@@ -109,9 +109,11 @@ func sgemmTiny(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 	for i := 0; i < m; i++ {
 		ci := c[i*ldc : i*ldc+n]
 		for p := 0; p < k; p++ {
-			av := a[i*lda+p]
+			var av float32
 			if transA {
 				av = a[p*lda+i]
+			} else {
+				av = a[i*lda+p]
 			}
 			av *= alpha
 			if !transB {

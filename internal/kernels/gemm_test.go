@@ -422,3 +422,50 @@ func TestSgemmNoAllocs(t *testing.T) {
 		SetMaxThreads(prev)
 	}
 }
+
+// TestSgemmTinyTransposed runs products small enough for the plain loop
+// with every transpose combination; A and B are exactly as long as their
+// shapes, so an index computed for the wrong layout goes out of range.
+func TestSgemmTinyTransposed(t *testing.T) {
+	const m, n, k = 3, 4, 5
+	for _, ta := range []bool{false, true} {
+		for _, tb := range []bool{false, true} {
+			a := make([]float32, m*k)
+			b := make([]float32, k*n)
+			for i := range a {
+				a[i] = float32(i%7) - 3
+			}
+			for i := range b {
+				b[i] = float32(i%5) - 2
+			}
+			lda, ldb := k, n
+			if ta {
+				lda = m
+			}
+			if tb {
+				ldb = k
+			}
+			c := make([]float32, m*n)
+			Sgemm(ta, tb, m, n, k, 1, a, lda, b, ldb, 0, c, n)
+			for i := 0; i < m; i++ {
+				for j := 0; j < n; j++ {
+					var want float32
+					for p := 0; p < k; p++ {
+						ai, bi := i*lda+p, p*ldb+j
+						if ta {
+							ai = p*lda + i
+						}
+						if tb {
+							bi = j*ldb + p
+						}
+						av, bv := a[ai], b[bi]
+						want += av * bv
+					}
+					if c[i*n+j] != want {
+						t.Fatalf("transA=%v transB=%v: c[%d,%d] = %v, want %v", ta, tb, i, j, c[i*n+j], want)
+					}
+				}
+			}
+		}
+	}
+}
