@@ -427,7 +427,7 @@ func TestSgemmNoAllocs(t *testing.T) {
 // with every transpose combination; A and B are exactly as long as their
 // shapes, so an index computed for the wrong layout goes out of range.
 func TestSgemmTinyTransposed(t *testing.T) {
-	const m, n, k = 3, 4, 5
+	const m, n, k = 5, 4, 3
 	for _, ta := range []bool{false, true} {
 		for _, tb := range []bool{false, true} {
 			a := make([]float32, m*k)
