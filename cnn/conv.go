@@ -47,6 +47,7 @@ type Conv2D struct {
 	x, dyIn            *Tensor
 	y, dx              Tensor
 	cols, dcols, dws   [][]float32
+	wt                 []float32 // weights as [in, out, kh, kw] for the stride-1 input gradient
 	dbs                [][]float64
 	backward           bool
 	wg                 sync.WaitGroup
@@ -168,13 +169,29 @@ func (l *Conv2D) Backward(dy *Tensor) *Tensor {
 	l.dx.resizeBatch(n, l.in)
 	p := workers()
 	k := l.cin * l.kh * l.kw
+	dcolSize := k * l.oh * l.ow
+	if l.unitStride() {
+		// dx = W^T-as-[in, out*kh*kw] times the patches of the padded dy.
+		dcolSize = l.cfg.Filters * l.kh * l.kw * l.h * l.wd
+		if !l.skipDx {
+			if len(l.wt) != len(l.w.Value) {
+				l.wt = make([]float32, len(l.w.Value))
+			}
+			f, kk := l.cfg.Filters, l.kh*l.kw
+			for o := 0; o < f; o++ {
+				for c := 0; c < l.cin; c++ {
+					copy(l.wt[(c*f+o)*kk:(c*f+o+1)*kk], l.w.Value[(o*l.cin+c)*kk:(o*l.cin+c+1)*kk])
+				}
+			}
+		}
+	}
 	for i := 0; i < p; i++ {
 		if len(l.dws[i]) < len(l.w.Value) {
 			l.dws[i] = make([]float32, len(l.w.Value))
 			l.dbs[i] = make([]float64, l.cfg.Filters)
 		}
-		if !l.skipDx && len(l.dcols[i]) < k*l.oh*l.ow {
-			l.dcols[i] = make([]float32, k*l.oh*l.ow)
+		if !l.skipDx && len(l.dcols[i]) < dcolSize {
+			l.dcols[i] = make([]float32, dcolSize)
 		}
 	}
 	l.backward = true
@@ -252,6 +269,14 @@ func (l *Conv2D) backwardChunk(w, lo, hi int) {
 		if l.skipDx {
 			continue
 		}
+		if l.unitStride() {
+			kt := f * l.kh * l.kw
+			ihw := l.h * l.wd
+			dcol := l.dcols[w][:kt*ihw]
+			l.dyPatches(dy, dcol)
+			kernels.SgemmSerial(false, false, l.cin, ihw, kt, 1, l.wt, kt, dcol, ihw, 0, l.dx.Data[n*in:(n+1)*in], ihw)
+			continue
+		}
 		dcol := l.dcols[w][:k*hw]
 		kernels.SgemmSerial(true, false, k, hw, f, 1, l.w.Value, k, dy, hw, 0, dcol, hw)
 		l.col2im(dcol, l.dx.Data[n*in:(n+1)*in])
@@ -310,6 +335,44 @@ func (l *Conv2D) im2col(x, col []float32) {
 							dst[ow] = xr[ow*sw+off]
 						}
 					}
+				}
+			}
+		}
+	}
+}
+
+func (l *Conv2D) unitStride() bool { return l.sh == 1 && l.sw == 1 }
+
+// dyPatches writes, for a stride-1 convolution, the patches of the output
+// gradient dy [F, OH, OW] that each input pixel received, into col
+// [F*kh*kw, H*W]: col[(f,ki,kj), (iy,ix)] = dy[f, iy+padT-ki, ix+padL-kj]
+// (zero outside dy). Then dx = wt [C, F*kh*kw] x col, a GEMM with no
+// scatter.
+func (l *Conv2D) dyPatches(dy, col []float32) {
+	H, W, OH, OW := l.h, l.wd, l.oh, l.ow
+	r := 0
+	for f := 0; f < l.cfg.Filters; f++ {
+		df := dy[f*OH*OW : (f+1)*OH*OW]
+		for ki := 0; ki < l.kh; ki++ {
+			for kj := 0; kj < l.kw; kj++ {
+				row := col[r*H*W : (r+1)*H*W]
+				r++
+				off := l.padL - kj // ox = ix + off
+				ix0 := max(0, -off)
+				ix1 := min(W, OW-off)
+				if ix1 < ix0 {
+					ix1 = ix0
+				}
+				for iy := 0; iy < H; iy++ {
+					dst := row[iy*W : (iy+1)*W]
+					oy := iy + l.padT - ki
+					if oy < 0 || oy >= OH {
+						clear(dst)
+						continue
+					}
+					clear(dst[:ix0])
+					clear(dst[ix1:])
+					copy(dst[ix0:ix1], df[oy*OW+ix0+off:oy*OW+ix1+off])
 				}
 			}
 		}

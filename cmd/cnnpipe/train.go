@@ -19,7 +19,7 @@ import (
 
 // Default number of epochs of cnnpipe train: enough for the seed model to
 // pass 95% validation accuracy on the shapes dataset.
-const defaultTrainEpochs = 8
+const defaultTrainEpochs = 5
 
 func init() {
 	register(&command{

@@ -29,11 +29,11 @@ func Curves(rows []cnn.EpochStats) ([]byte, error) {
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("report: no epochs to plot")
 	}
-	loss, err := panel("Loss per epoch", "loss", rows, func(r cnn.EpochStats) (float64, float64) { return r.TrainLoss, r.ValLoss })
+	loss, err := panel("Loss per epoch", "loss", true, rows, func(r cnn.EpochStats) (float64, float64) { return r.TrainLoss, r.ValLoss })
 	if err != nil {
 		return nil, err
 	}
-	acc, err := panel("Accuracy per epoch", "accuracy", rows, func(r cnn.EpochStats) (float64, float64) { return r.TrainAcc, r.ValAcc })
+	acc, err := panel("Accuracy per epoch", "accuracy", false, rows, func(r cnn.EpochStats) (float64, float64) { return r.TrainAcc, r.ValAcc })
 	if err != nil {
 		return nil, err
 	}
@@ -51,12 +51,17 @@ func Curves(rows []cnn.EpochStats) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func panel(title, ylabel string, rows []cnn.EpochStats, get func(cnn.EpochStats) (train, val float64)) (*plot.Plot, error) {
+func panel(title, ylabel string, legendTop bool, rows []cnn.EpochStats, get func(cnn.EpochStats) (train, val float64)) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = "epoch"
 	p.Y.Label.Text = ylabel
-	p.Legend.Top = true
+	p.Legend.Top = legendTop
+	p.Legend.YOffs = vg.Millimeter * 4
+	p.Legend.XOffs = -vg.Millimeter * 2
+	if legendTop {
+		p.Legend.YOffs = -vg.Millimeter * 2
+	}
 	p.Add(plotter.NewGrid())
 	var tr, va plotter.XYs
 	for _, r := range rows {
@@ -120,6 +125,7 @@ func Confusion(m [][]int, classes []string) ([]byte, error) {
 	}
 	p := plot.New()
 	p.Title.Text = "Confusion matrix (validation)"
+	p.Title.Padding = vg.Millimeter * 3
 	p.X.Label.Text = "predicted"
 	p.Y.Label.Text = "true"
 	h := plotter.NewHeatMap(grid, heatPalette{})
