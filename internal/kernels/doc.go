@@ -28,11 +28,12 @@
 //     k-major. The rows of a block are split into slivers of near-equal
 //     height, and there is a kernel for every height 1..MR, so m = 16 runs
 //     as two 8-row tiles rather than 12+4 and m = 20 as 10+10.
-//   - A non-transposed B is read in place (the kernels take a B stride):
-//     with the few filters of a small CNN, each B element is used too few
-//     times to repay a copy. A transposed B is packed into slivers of NR
-//     columns stored k-major, through an AVX-512 16×16 in-register transpose
-//     where available. Right-edge tiles narrower than NR are packed with
+//   - A non-transposed B is read in place (the kernels take a B stride)
+//     when the block of A has at most four slivers: with the few filters of
+//     a small CNN, each B element is used too few times to repay a copy.
+//     Otherwise B is packed into slivers of NR columns stored k-major
+//     (contiguous, so no L1 set conflicts when ldb is a power of two),
+//     through an AVX-512 16×16 in-register transpose when B is transposed. Right-edge tiles narrower than NR are packed with
 //     zero padding, computed into a scratch tile and merged.
 //   - Loops, outermost first: rows in blocks of MC, k in blocks of KC
 //     (balanced, so k = 300 runs as 150+150). With B in place: B slivers,

@@ -203,24 +203,30 @@ func (g *gemmArgs) plan(w int) {
 	if g.useDot() {
 		kv := g.k / im.dotW
 		g.split, g.units, g.step = splitK, kv, 1
-		g.nchunks = max(1, min(maxChunks, kv/16))
+		// Each chunk ends in a horizontal reduction per tile and adds an
+		// m×n buffer to sum: keep at least 64 vectors of k per chunk.
+		g.nchunks = max(1, min(maxChunks, kv/64))
 		g.partial = grow(g.partial, g.nchunks*m*n)
 		return
 	}
 	ns, ms := (n+im.nr-1)/im.nr, (m+im.mr-1)/im.mr
-	direct := !g.transB && directMaxSlivers > 0
-	if ms > ns || (direct && ms >= 2*w) {
-		// Rows: with B read in place, chunks of rows share nothing but
-		// B, which they read from cache.
+	// A chunk that packs B (or all of A) repeats work another chunk also
+	// does; such chunks are kept at least dupMin rows (columns) wide so
+	// that the repeated packing stays a few per cent of their arithmetic.
+	const dupMin = 256
+	inPlace := !g.transB && ms <= directMaxSlivers
+	if ms > ns || (!g.transB && ms >= 2*w) {
 		g.split, g.units, g.step = splitRows, ms, im.mr
 		g.nchunks = min(maxChunks, ms)
+		if g.transB || ms/g.nchunks > directMaxSlivers {
+			g.nchunks = max(1, min(g.nchunks, m/dupMin))
+		}
 		return
 	}
 	g.split, g.units, g.step = splitCols, ns, im.nr
 	g.nchunks = min(maxChunks, ns)
-	if !direct {
-		// Every chunk of columns packs all of A again: keep them wide.
-		g.nchunks = max(1, min(g.nchunks, ns/4))
+	if !inPlace {
+		g.nchunks = max(1, min(g.nchunks, n/dupMin))
 	}
 }
 
@@ -296,7 +302,7 @@ var transpose16 func(nb int, src []float32, lds int, dst []float32, ldd int)
 // directMaxSlivers is the largest number of A slivers in a block for
 // which a non-transposed B is read in place instead of being packed: with
 // few rows of A, each B element is used too few times to repay the copy.
-var directMaxSlivers = 1 << 30
+var directMaxSlivers = 4
 
 // run computes the block of C with rows [i0,i0+mm) and columns
 // [j0,j0+nn) using the packing buffers in ws.

@@ -193,15 +193,24 @@ func TestSgemmImpls(t *testing.T) {
 	}
 }
 
+// forceParallel makes every call of the test split into as many chunks as
+// its shape allows, however small.
+func forceParallel(t *testing.T) {
+	oldPar, oldChunk := parMinFlops, chunkFlops
+	parMinFlops, chunkFlops = 0, 1
+	t.Cleanup(func() { parMinFlops, chunkFlops = oldPar, oldChunk })
+}
+
 // TestSgemmDot covers the dot-product path for A·Bᵀ, including tile
 // edges, the k % width tail, k blocking and the split of k across
 // goroutines.
 func TestSgemmDot(t *testing.T) {
 	defer func(v int) { tinyMNK = v }(tinyMNK)
 	tinyMNK = 0
-	oldPar, oldDot, oldBlock := parMinFlops, dotMaxRatio, dotBlockBytes
-	defer func() { parMinFlops, dotMaxRatio, dotBlockBytes = oldPar, oldDot, oldBlock }()
-	parMinFlops, dotMaxRatio = 0, 1<<30
+	forceParallel(t)
+	oldDot, oldBlock := dotMaxRatio, dotBlockBytes
+	defer func() { dotMaxRatio, dotBlockBytes = oldDot, oldBlock }()
+	dotMaxRatio = 1 << 30
 	r := rand.New(rand.NewPCG(12, 13))
 	for _, im := range impls {
 		if im.dot == nil {
@@ -224,9 +233,7 @@ func TestSgemmDot(t *testing.T) {
 func TestSgemmParallel(t *testing.T) {
 	defer func(v int) { tinyMNK = v }(tinyMNK)
 	tinyMNK = 0
-	old := parMinFlops
-	parMinFlops = 0
-	defer func() { parMinFlops = old }()
+	forceParallel(t)
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, im := range testImpls() {
 		for _, threads := range []int{2, 3} {
@@ -351,9 +358,7 @@ func TestSgemmPublic(t *testing.T) {
 // TestSgemmConcurrent runs many Sgemm calls at once; with -race it checks
 // that the pooled buffers and worker hand-off do not share state.
 func TestSgemmConcurrent(t *testing.T) {
-	old := parMinFlops
-	parMinFlops = 0
-	defer func() { parMinFlops = old }()
+	forceParallel(t)
 	var wg sync.WaitGroup
 	for g := 0; g < 6; g++ {
 		wg.Add(1)
