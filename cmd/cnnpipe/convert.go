@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -65,6 +66,10 @@ func setupConvert(fs *flag.FlagSet) func(ctx context.Context, args []string, e *
 		})
 		bar.finish()
 		if err != nil {
+			var se *loaders.SampleError
+			if policy == loaders.Fail && errors.As(err, &se) {
+				return fmt.Errorf("%w\n(use --on-error=skip to leave unreadable images out and list them)", err)
+			}
 			return err
 		}
 		fmt.Fprintf(e.stdout, "wrote %d images to %s (%s) in %.1fs", st.Written, args[1], st.Format, st.Elapsed.Seconds())
