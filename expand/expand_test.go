@@ -134,6 +134,9 @@ func TestWorkersGiveIdenticalTrees(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if s1.Time.Decode <= 0 || s1.Time.Transform <= 0 || s1.Time.Encode <= 0 || s1.Time.Write <= 0 || s1.Bytes <= 0 {
+		t.Errorf("timings not recorded: %+v", s1)
+	}
 	if s1.Inputs != 10 || s1.Outputs != 30 || s1.Written != 30 || s4.Written != 30 || s1.Failed != 0 {
 		t.Errorf("summaries %+v / %+v", s1, s4)
 	}

@@ -247,8 +247,7 @@ func Run(ctx context.Context, d *loaders.Dataset, srcPath, dst string, cfg *Conf
 }
 
 // process renders and writes all outputs of one sample.
-func process(ctx context.Context, r *Renderer, s *loaders.Sample, dst string, dirs *dirCache) result {
-	var res result
+func process(ctx context.Context, r *Renderer, s *loaders.Sample, dst string, dirs *dirCache) (res result) {
 	before := r.Timings
 	defer func() {
 		res.timings = Timings{Decode: r.Timings.Decode - before.Decode, Transform: r.Timings.Transform - before.Transform,
