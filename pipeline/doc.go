@@ -46,6 +46,24 @@
 // released by the stage that drops them; the adapters in this package do so
 // and document it.
 //
+// # Image stages
+//
+// The adapters connect cnnpipe's other packages. ReadRecords sends the
+// Arrow record batches of a loaders reader over a channel (retained for the
+// receiver); Rows turns each record into *Sample values that own a copy of
+// their row and releases the record; Decode, Augment (per-sample randomness
+// from the seed, the epoch and the sample index) and Collate (uint8 HWC to
+// normalized float32 CHW, into pooled cnn batch tensors) follow. Loader
+// wires them all into a cnn.Source, one Pipeline per epoch:
+//
+//	read → rows → decode → augment → batch → collate → prefetch → trainer
+//
+// so that training from any loaders dataset is
+//
+//	l, err := pipeline.NewLoader(ds, pipeline.LoaderConfig{BatchSize: 64, Workers: 4, Shuffle: true, Seed: seed, Augment: policy})
+//	err = trainer.Fit(ctx, l, val)
+//	fmt.Print(l.Stats())
+//
 // # Statistics
 //
 // Pipeline.Stats returns, for every stage, the items in and out, the

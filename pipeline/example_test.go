@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/cnnpipe/cnnpipe/augment"
+	"github.com/cnnpipe/cnnpipe/loaders"
 	"github.com/cnnpipe/cnnpipe/pipeline"
 )
 
@@ -104,4 +106,37 @@ func ExamplePrefetch() {
 	fmt.Println(sum)
 	p.Stats().WriteTable(os.Stderr) // stage, kind, workers, in, out, items/s, busy, wait-in, wait-out
 	// Output: 9900
+}
+
+// ExampleLoader streams the built-in shapes dataset, augmented, as the
+// mini-batches a cnn.Trainer consumes (a Loader is a cnn.Source).
+func ExampleLoader() {
+	ds, err := loaders.Open("shapes?n=100", nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer ds.Close()
+	policy, _ := augment.Parse("hflip p=0.5; rotate deg=10")
+	l, err := pipeline.NewLoader(ds, pipeline.LoaderConfig{
+		BatchSize: 32, Workers: 2, Channels: 1,
+		Shuffle: true, Seed: 1, Augment: policy,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for b, err := range l.Epoch(1) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(b.X.Shape, len(b.Labels))
+	}
+	// l.Stats() now tells where the epoch's time went.
+	// Output:
+	// [32 1 120 60] 32
+	// [32 1 120 60] 32
+	// [32 1 120 60] 32
+	// [4 1 120 60] 4
 }

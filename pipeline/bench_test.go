@@ -1,0 +1,230 @@
+package pipeline
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cnnpipe/cnnpipe/augment"
+	"github.com/cnnpipe/cnnpipe/loaders"
+)
+
+// benchPolicy is the composition of ../shared/bench/README.md:
+// RandomResizedCrop 224 + horizontal flip + rotation 15 (bilinear) +
+// ColorJitter(0.4, 0.4, 0.4, 0.1); to-tensor and normalize happen in
+// Collate.
+var benchPolicy = augment.Compose{
+	augment.RandomResizedCrop{Size: augment.Size{H: 224, W: 224}},
+	augment.RandomApply{P: 0.5, Op: augment.HFlip{}},
+	augment.Rotate{Degrees: augment.Range{Lo: -15, Hi: 15}},
+	augment.Jitter{
+		Brightness: augment.Range{Lo: 0.6, Hi: 1.4},
+		Contrast:   augment.Range{Lo: 0.6, Hi: 1.4},
+		Saturation: augment.Range{Lo: 0.6, Hi: 1.4},
+		Hue:        augment.Range{Lo: -0.1, Hi: 0.1},
+	},
+}
+
+// jpegFolder returns a class-per-directory folder of 256x256 JPEGs: copies
+// of $IMG_DIR/jpg/*.jpg (written by ../shared/bench/gen_imgs.py) with label
+// i%10 as in torch_augment.py, or, without IMG_DIR, n smooth images
+// generated here (quality 90, like gen_imgs.py).
+func jpegFolder(tb testing.TB, n int) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	for c := range 10 {
+		if err := os.Mkdir(filepath.Join(dir, fmt.Sprintf("c%d", c)), 0o755); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if src := os.Getenv("IMG_DIR"); src != "" {
+		files, _ := filepath.Glob(filepath.Join(src, "jpg", "*.jpg"))
+		sort.Strings(files)
+		if len(files) == 0 {
+			tb.Fatalf("IMG_DIR=%s has no jpg/*.jpg", src)
+		}
+		for i, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			writeFile(tb, filepath.Join(dir, fmt.Sprintf("c%d", i%10), filepath.Base(f)), data)
+		}
+		return dir
+	}
+	r := rand.New(rand.NewPCG(1234, 0))
+	for i := range n {
+		img := smoothImage(r, 256)
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("c%d", i%10), fmt.Sprintf("%03d.jpg", i)))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := jpeg.Encode(f, img, &jpeg.Options{Quality: 90}); err != nil {
+			tb.Fatal(err)
+		}
+		f.Close()
+	}
+	return dir
+}
+
+func writeFile(tb testing.TB, path string, data []byte) {
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// smoothImage draws low-frequency content (a few random sinusoids and a
+// gradient), similar in spectrum to gen_imgs.py's images.
+func smoothImage(r *rand.Rand, s int) *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, s, s))
+	var fx, fy, ph [3][3]float64
+	for c := range 3 {
+		for k := range 3 {
+			fx[c][k], fy[c][k], ph[c][k] = r.Float64()*float64(k+1)*4, r.Float64()*float64(k+1)*4, r.Float64()*6.3
+		}
+	}
+	for y := range s {
+		for x := range s {
+			var v [3]uint8
+			for c := range 3 {
+				a := 128.0
+				for k := range 3 {
+					a += 40 / float64(k+1) * math.Sin((fx[c][k]*float64(x)+fy[c][k]*float64(y))/float64(s)*6.3+ph[c][k])
+				}
+				v[c] = uint8(max(0, min(255, a+float64(x-y)/8)))
+			}
+			img.SetNRGBA(x, y, color.NRGBA{v[0], v[1], v[2], 255})
+		}
+	}
+	return img
+}
+
+// BenchmarkJPEGFolder measures the pipeline alone on the reference
+// end-to-end task: a folder of 256x256 JPEGs → read → decode → RandomResizedCrop
+// 224 + flip + rotation 15 + ColorJitter → to-tensor + normalize → batches of
+// 64, one epoch per iteration, reported as images/second. Run it with the
+// reference images beside torch_augment.py e2e:
+//
+//	IMG_DIR=/tmp/imgs go test -run '^$' -bench JPEGFolder -benchtime 4x ./pipeline
+func BenchmarkJPEGFolder(b *testing.B) {
+	dir := jpegFolder(b, 500)
+	for _, workers := range []int{1, 2, 3, 4} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			ds, err := loaders.Open(dir, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer ds.Close()
+			l, err := NewLoader(ds, LoaderConfig{
+				BatchSize: 64, Workers: workers, Shuffle: true, Seed: 1,
+				Augment: benchPolicy, Height: 224, Width: 224,
+				Normalization: ImageNet,
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			run := func(epoch int) int {
+				n := 0
+				for bt, err := range l.Epoch(epoch) {
+					if err != nil {
+						b.Fatal(err)
+					}
+					n += bt.X.Batch()
+				}
+				return n
+			}
+			run(0) // warm-up epoch, as torch_augment.py does
+			b.ResetTimer()
+			cpu0 := cpuTime()
+			imgs := 0
+			for i := range b.N {
+				imgs += run(i + 1)
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(imgs)/b.Elapsed().Seconds(), "img/s")
+			// CPU time per image is less sensitive than img/s to other
+			// processes competing for the cores.
+			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(imgs), "cpu-µs/img")
+			b.ReportMetric(0, "ns/op")
+			if testing.Verbose() {
+				b.Logf("last epoch:\n%s", l.Stats())
+			}
+		})
+	}
+}
+
+// cpuTime returns the process's user+system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkStages measures each step of the reference composition on one
+// goroutine, to show where a core's time goes per image.
+func BenchmarkStages(b *testing.B) {
+	dir := jpegFolder(b, 64)
+	var files []string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if strings.HasSuffix(p, ".jpg") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	var samples []loaders.Sample
+	for _, f := range files[:min(64, len(files))] {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		samples = append(samples, loaders.Sample{Path: f, Format: "jpeg", Data: data})
+	}
+	decoded := make([]*image.NRGBA, len(samples))
+	b.Run("decode", func(b *testing.B) {
+		for i := range b.N {
+			img, err := DecodeImage(&samples[i%len(samples)], 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			decoded[i%len(samples)] = img
+		}
+	})
+	for i := range samples {
+		decoded[i], _ = DecodeImage(&samples[i], 0)
+	}
+	for _, op := range benchPolicy {
+		b.Run(fmt.Sprintf("%T", op), func(b *testing.B) {
+			st := &augment.State{}
+			for i := range b.N {
+				src := decoded[i%len(decoded)]
+				if _, ok := op.(augment.RandomResizedCrop); !ok {
+					src = augment.CenterCrop{Size: augment.Size{H: 224, W: 224}}.Apply(st.Clone(src), st)
+				} else {
+					src = st.Clone(src)
+				}
+				st.Reset(1, 0, uint64(i))
+				st.Release(op.Apply(src, st))
+			}
+		})
+	}
+	tz, _ := NewTensorizer(3, ImageNet)
+	b.Run("tensorize", func(b *testing.B) {
+		dst := make([]float32, 3*224*224)
+		img := image.NewNRGBA(image.Rect(0, 0, 224, 224))
+		for range b.N {
+			tz.Fill(dst, img)
+		}
+	})
+}
