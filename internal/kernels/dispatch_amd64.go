@@ -61,6 +61,12 @@ func transpose16Checked(nb int, src []float32, lds int, dst []float32, ldd int) 
 	transpose16AVX512(nb, &src[0], lds, &dst[0], ldd)
 }
 
+func copyChunksChecked(n, vecs int, src, dst []float32, dstStride int) {
+	_ = src[n*vecs*8-1]
+	_ = dst[(n-1)*dstStride+vecs*8-1]
+	copyChunksAVX(n, vecs, &src[0], &dst[0], dstStride)
+}
+
 // impls lists every implementation usable on this CPU, fastest first, for
 // tests and benchmarks.
 var impls = func() []*impl {
@@ -71,6 +77,9 @@ var impls = func() []*impl {
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		l = append(l, avx2Impl)
+	}
+	if cpu.X86.HasAVX {
+		copyChunks = copyChunksChecked
 	}
 	return append(l, goImpl)
 }()

@@ -299,6 +299,11 @@ func blocks(total, size int) int {
 // src[c*lds+16*b+p]. It is set when the CPU has a vector version.
 var transpose16 func(nb int, src []float32, lds int, dst []float32, ldd int)
 
+// copyChunks, when not nil, copies n chunks of 8*vecs floats, contiguous
+// in src, to dst, dstStride elements apart. It is set when the CPU has a
+// vector version (a plain copy of 128 bytes costs a call to memmove).
+var copyChunks func(n, vecs int, src, dst []float32, dstStride int)
+
 // directMaxSlivers is the largest number of A slivers in a block for
 // which a non-transposed B is read in place instead of being packed: with
 // few rows of A, each B element is used too few times to repay the copy.
@@ -432,12 +437,14 @@ func (g *gemmArgs) packB(dst []float32, p0, kc, jb, np int) {
 		for p := 0; p < kc; p++ {
 			src := b[(p0+p)*ldb+jb:][:np]
 			off := p * nr
-			switch nr {
-			case 32:
+			switch {
+			case copyChunks != nil && nr%8 == 0 && full > 0:
+				copyChunks(full, nr/8, src, dst[off:], nr*kc)
+			case nr == 32:
 				for q := 0; q < full; q++ {
 					*(*[32]float32)(dst[off+q*nr*kc:]) = *(*[32]float32)(src[q*nr:])
 				}
-			case 16:
+			case nr == 16:
 				for q := 0; q < full; q++ {
 					*(*[16]float32)(dst[off+q*nr*kc:]) = *(*[16]float32)(src[q*nr:])
 				}

@@ -77,6 +77,8 @@ func main() {
 	}
 	fmt.Fprintf(&g, "\n// transpose16AVX512 transposes nb 16×16 blocks lying side by side along\n// the rows of src: dst[(16*b+p)*ldd+c] = src[c*lds+16*b+p] for b < nb and\n// p, c < 16. Strides are in elements.\n//\n//go:noescape\nfunc transpose16AVX512(nb int, src *float32, lds int, dst *float32, ldd int)\n")
 	transpose16(&s)
+	fmt.Fprintf(&g, "\n// copyChunksAVX copies n chunks of 8*vecs floats, contiguous in src, to\n// dst, dstStride elements apart: the row-by-row packing of B.\n//\n//go:noescape\nfunc copyChunksAVX(n, vecs int, src, dst *float32, dstStride int)\n")
+	copyChunks(&s)
 	if err := os.WriteFile("sgemm_amd64.s", s.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}
@@ -362,6 +364,57 @@ func transpose16(w *bytes.Buffer) {
 	p("LEAQ (DI)(BX*8), DI")
 	p("DECQ CX")
 	p("JNE loop")
+	fmt.Fprintf(w, "done:\n")
+	p("VZEROUPPER")
+	p("RET")
+}
+
+// copyChunks emits copyChunksAVX (AVX, 256-bit moves).
+func copyChunks(w *bytes.Buffer) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, "\t"+format+"\n", args...) }
+	fmt.Fprintf(w, "\n// func copyChunksAVX(n, vecs int, src, dst *float32, dstStride int)\n")
+	fmt.Fprintf(w, "TEXT ·copyChunksAVX(SB), NOSPLIT, $0-40\n")
+	p("MOVQ n+0(FP), CX")
+	p("MOVQ vecs+8(FP), AX")
+	p("MOVQ src+16(FP), SI")
+	p("MOVQ dst+24(FP), DI")
+	p("MOVQ dstStride+32(FP), BX")
+	p("SHLQ $2, BX")
+	p("TESTQ CX, CX")
+	p("JEQ done")
+	p("CMPQ AX, $4")
+	p("JEQ loop4")
+	p("CMPQ AX, $2")
+	p("JEQ loop2")
+	// Generic: vecs vectors per chunk.
+	fmt.Fprintf(w, "loopn:\n")
+	p("MOVQ AX, DX")
+	p("XORQ R8, R8")
+	fmt.Fprintf(w, "inner:\n")
+	p("VMOVUPS (SI)(R8*1), Y0")
+	p("VMOVUPS Y0, (DI)(R8*1)")
+	p("ADDQ $32, R8")
+	p("DECQ DX")
+	p("JNE inner")
+	p("ADDQ R8, SI")
+	p("ADDQ BX, DI")
+	p("DECQ CX")
+	p("JNE loopn")
+	p("JMP done")
+	for _, v := range []int{4, 2} {
+		fmt.Fprintf(w, "loop%d:\n", v)
+		for i := 0; i < v; i++ {
+			p("VMOVUPS %d(SI), Y%d", 32*i, i)
+		}
+		for i := 0; i < v; i++ {
+			p("VMOVUPS Y%d, %d(DI)", i, 32*i)
+		}
+		p("ADDQ $%d, SI", 32*v)
+		p("ADDQ BX, DI")
+		p("DECQ CX")
+		p("JNE loop%d", v)
+		p("JMP done")
+	}
 	fmt.Fprintf(w, "done:\n")
 	p("VZEROUPPER")
 	p("RET")

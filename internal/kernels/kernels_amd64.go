@@ -229,3 +229,9 @@ var dotAVX2Table = [...][5]func(kv int, a *float32, lda int, b *float32, ldb int
 //
 //go:noescape
 func transpose16AVX512(nb int, src *float32, lds int, dst *float32, ldd int)
+
+// copyChunksAVX copies n chunks of 8*vecs floats, contiguous in src, to
+// dst, dstStride elements apart: the row-by-row packing of B.
+//
+//go:noescape
+func copyChunksAVX(n, vecs int, src, dst *float32, dstStride int)

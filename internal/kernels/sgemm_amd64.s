@@ -7399,3 +7399,59 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func copyChunksAVX(n, vecs int, src, dst *float32, dstStride int)
+TEXT ·copyChunksAVX(SB), NOSPLIT, $0-40
+	MOVQ n+0(FP), CX
+	MOVQ vecs+8(FP), AX
+	MOVQ src+16(FP), SI
+	MOVQ dst+24(FP), DI
+	MOVQ dstStride+32(FP), BX
+	SHLQ $2, BX
+	TESTQ CX, CX
+	JEQ done
+	CMPQ AX, $4
+	JEQ loop4
+	CMPQ AX, $2
+	JEQ loop2
+loopn:
+	MOVQ AX, DX
+	XORQ R8, R8
+inner:
+	VMOVUPS (SI)(R8*1), Y0
+	VMOVUPS Y0, (DI)(R8*1)
+	ADDQ $32, R8
+	DECQ DX
+	JNE inner
+	ADDQ R8, SI
+	ADDQ BX, DI
+	DECQ CX
+	JNE loopn
+	JMP done
+loop4:
+	VMOVUPS 0(SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ $128, SI
+	ADDQ BX, DI
+	DECQ CX
+	JNE loop4
+	JMP done
+loop2:
+	VMOVUPS 0(SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ $64, SI
+	ADDQ BX, DI
+	DECQ CX
+	JNE loop2
+	JMP done
+done:
+	VZEROUPPER
+	RET
