@@ -1,10 +1,12 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
+	"image/png"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -16,7 +18,9 @@ import (
 	"time"
 
 	"github.com/cnnpipe/cnnpipe/augment"
+	"github.com/cnnpipe/cnnpipe/cnn"
 	"github.com/cnnpipe/cnnpipe/loaders"
+	"github.com/cnnpipe/cnnpipe/models"
 )
 
 // benchPolicy is the composition of ../shared/bench/README.md:
@@ -227,4 +231,75 @@ func BenchmarkStages(b *testing.B) {
 			tz.Fill(dst, img)
 		}
 	})
+}
+
+// BenchmarkTrainFromPNGFolder trains the seed model (models "seed", 1x120x60
+// inputs) for one epoch from a folder of shapes PNGs through a Loader with
+// augmentation, and from the same images held in memory as tensors
+// (cnn.MemoryDataset), and reports both rates and their ratio: the
+// pipeline is not the bottleneck when the ratio is close to 1.
+//
+//	go test -run '^$' -bench TrainFromPNGFolder -benchtime 1x ./pipeline
+func BenchmarkTrainFromPNGFolder(b *testing.B) {
+	const n = 1024
+	dir := b.TempDir()
+	pix, labels := loaders.GenerateShapes(loaders.DefaultShapesSeed, n)
+	size := loaders.ShapesHeight * loaders.ShapesWidth
+	for c := range loaders.ShapesClasses {
+		os.Mkdir(filepath.Join(dir, loaders.ShapesClasses[c]), 0o755)
+	}
+	for i := range n {
+		img := &image.Gray{Pix: pix[i*size : (i+1)*size], Stride: loaders.ShapesWidth,
+			Rect: image.Rect(0, 0, loaders.ShapesWidth, loaders.ShapesHeight)}
+		f, err := os.Create(filepath.Join(dir, loaders.ShapesClasses[labels[i]], fmt.Sprintf("%04d.png", i)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		png.Encode(f, img)
+		f.Close()
+	}
+	mem := &cnn.MemoryDataset{Shape: cnn.Shape{1, loaders.ShapesHeight, loaders.ShapesWidth}, Pixels: pix, Labels: labels}
+	spec, err := models.Open("seed")
+	if err != nil {
+		b.Fatal(err)
+	}
+	policy, _ := augment.Parse("hflip p=0.5; rotate deg=10")
+	// rate trains for 2 epochs and returns the images/s of the second.
+	rate := func(src cnn.Source) float64 {
+		m, err := spec.Build(1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var last float64
+		tr := cnn.NewTrainer(m, cnn.TrainConfig{Epochs: 2, OnEpoch: func(s cnn.EpochStats) { last = s.ImagesPerSec }})
+		if err := tr.Fit(context.Background(), src, nil); err != nil {
+			b.Fatal(err)
+		}
+		return last
+	}
+	for _, workers := range []int{1, 2, 4} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			ds, err := loaders.Open(dir, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer ds.Close()
+			l, err := NewLoader(ds, LoaderConfig{BatchSize: 64, Workers: workers, Channels: 1, Shuffle: true, Seed: 1, Augment: policy})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var fromFolder, fromMemory float64
+			for range b.N {
+				fromMemory += rate(mem.Batches(cnn.BatchConfig{Size: 64, Shuffle: true, Seed: 1}))
+				fromFolder += rate(l)
+			}
+			b.ReportMetric(fromFolder/float64(b.N), "folder-img/s")
+			b.ReportMetric(fromMemory/float64(b.N), "memory-img/s")
+			b.ReportMetric(fromFolder/fromMemory, "ratio")
+			b.ReportMetric(0, "ns/op")
+			if testing.Verbose() {
+				b.Logf("last folder epoch:\n%s", l.Stats())
+			}
+		})
+	}
 }
