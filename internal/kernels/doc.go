@@ -29,7 +29,7 @@
 //     height, and there is a kernel for every height 1..MR, so m = 16 runs
 //     as two 8-row tiles rather than 12+4 and m = 20 as 10+10.
 //   - A non-transposed B is read in place (the kernels take a B stride)
-//     when the block of A has at most four slivers: with the few filters of
+//     when the block of A has at most 12 slivers: with the few filters of
 //     a small CNN, each B element is used too few times to repay a copy.
 //     Otherwise B is packed into slivers of NR columns stored k-major
 //     (contiguous, so no L1 set conflicts when ldb is a power of two),

@@ -307,7 +307,7 @@ var copyChunks func(n, vecs int, src, dst []float32, dstStride int)
 // directMaxSlivers is the largest number of A slivers in a block for
 // which a non-transposed B is read in place instead of being packed: with
 // few rows of A, each B element is used too few times to repay the copy.
-var directMaxSlivers = 4
+var directMaxSlivers = 12
 
 // run computes the block of C with rows [i0,i0+mm) and columns
 // [j0,j0+nn) using the packing buffers in ws.
