@@ -617,3 +617,23 @@ func TestShapesSource(t *testing.T) {
 		t.Errorf("default count %d", d.Info().Count)
 	}
 }
+
+func TestOutputPermissions(t *testing.T) {
+	dir := t.TempDir()
+	d := mustOpen(t, "../testdata/images", nil)
+	for _, name := range []string{"a.parquet", "a.arrow", "folder"} {
+		p := filepath.Join(dir, name)
+		convert(t, d, p, nil)
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := os.FileMode(0o644)
+		if fi.IsDir() {
+			want = 0o755 | os.ModeDir
+		}
+		if fi.Mode() != want {
+			t.Errorf("%s: mode %v, want %v", name, fi.Mode(), want)
+		}
+	}
+}

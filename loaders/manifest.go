@@ -69,7 +69,6 @@ func ParseManifest(r io.Reader, name string) (rows []ManifestRow, rowErrs map[in
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) && pe.Err == csv.ErrFieldCount {
@@ -77,6 +76,7 @@ func ParseManifest(r io.Reader, name string) (rows []ManifestRow, rowErrs map[in
 			}
 			return nil, nil, fileErr(name, ErrCorrupt, "%v", err)
 		}
+		line, _ := cr.FieldPos(0) // only valid after a successful Read
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}

@@ -73,7 +73,7 @@ func Schema(classes []string) *arrow.Schema {
 }
 
 // ClassesFromSchema returns the class names stored in a schema's metadata,
-// or nil when there are none.
+// or nil when there are none (an empty list also means none).
 func ClassesFromSchema(s *arrow.Schema) ([]string, error) {
 	md := s.Metadata()
 	i := md.FindKey(MetaClasses)
@@ -83,6 +83,9 @@ func ClassesFromSchema(s *arrow.Schema) ([]string, error) {
 	var classes []string
 	if err := json.Unmarshal([]byte(md.Values()[i]), &classes); err != nil {
 		return nil, fmt.Errorf("schema metadata %s: %w", MetaClasses, err)
+	}
+	if len(classes) == 0 {
+		return nil, nil // no names: labels stand for themselves
 	}
 	return classes, nil
 }

@@ -104,6 +104,11 @@ func Create(dst string, classes []string, opts *WriteOptions) (Sink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loaders: %s: %w", dst, err)
 	}
+	if err := f.Chmod(0o644); err != nil { // CreateTemp makes 0600 files
+		f.Close()
+		os.Remove(f.Name())
+		return nil, fmt.Errorf("loaders: %s: %w", dst, err)
+	}
 	fs := &fileSink{dst: dst, f: f}
 	w := writerOnly{f} // the arrow writers close their io.Writer if they can
 	schema := Schema(classes)
@@ -259,6 +264,10 @@ func newFolderSink(dst string, classes []string) (*folderSink, error) {
 		return nil, fmt.Errorf("loaders: %s: %w", dst, err)
 	}
 	s := &folderSink{dst: dst, tmp: tmp, classes: classes, dirs: map[string]bool{}}
+	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes 0700 directories
+		s.Abort()
+		return nil, fmt.Errorf("loaders: %s: %w", dst, err)
+	}
 	var list strings.Builder
 	for _, c := range classes {
 		list.WriteString(c)

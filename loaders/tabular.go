@@ -178,7 +178,7 @@ func tableRows(rec arrow.RecordBatch, m colMap, base int, file string, classes [
 			continue
 		}
 		l := intAt(label, i)
-		if l < 0 || l > 1<<31-1 || (classes != nil && int(l) >= len(classes)) {
+		if l < 0 || l > 1<<31-1 || (len(classes) > 0 && int(l) >= len(classes)) {
 			if !yield(Sample{}, sampleErr(s.file, idx, ErrUnknownClass, "label %d, but there are %d classes", l, len(classes))) {
 				return false
 			}
@@ -334,6 +334,10 @@ func openParquet(path string, cfg *Config) (Source, error) {
 	}
 	schema, err := fr.Schema()
 	count := int(pf.NumRows())
+	// The file's key-value metadata, which pqarrow only exposes through a
+	// stored Arrow schema (files from DuckDB and others have none).
+	kv := pf.MetaData().KeyValueMetadata()
+	kvMeta := arrow.NewMetadata(kv.Keys(), kv.Values())
 	pf.Close()
 	if err != nil {
 		return nil, fmt.Errorf("loaders: %s: %w: parquet schema: %v", path, ErrSchema, err)
@@ -343,6 +347,16 @@ func openParquet(path string, cfg *Config) (Source, error) {
 		return nil, err
 	}
 	t.info = Info{Format: "parquet", Path: path, Classes: classesFromMetadata(schema), Count: count, Encoded: true}
+	if t.info.Classes == nil {
+		t.info.Classes = classesFromMetadata(arrow.NewSchema(nil, &kvMeta))
+	}
+	if t.info.Classes == nil {
+		// No class names: name the labels "0".."max" from the label column
+		// (read alone, so this is cheap).
+		if t.info.Classes, err = parquetLabelRange(path, schema.Field(t.cols.label).Name); err != nil {
+			return nil, err
+		}
+	}
 	t.batches = func(ctx context.Context) iter.Seq2[arrow.RecordBatch, error] {
 		return func(yield func(arrow.RecordBatch, error) bool) {
 			pf, err := file.OpenParquetFile(path, false)
@@ -373,4 +387,43 @@ func openParquet(path string, cfg *Config) (Source, error) {
 		}
 	}
 	return t, nil
+}
+
+// parquetLabelRange reads only the label column of a Parquet file and
+// returns the numeric class names "0".."max label".
+func parquetLabelRange(path, name string) ([]string, error) {
+	pf, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		return nil, fmt.Errorf("loaders: %s: %w: parquet: %v", path, ErrCorrupt, err)
+	}
+	defer pf.Close()
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 64 << 10}, memory.DefaultAllocator)
+	if err != nil {
+		return nil, fmt.Errorf("loaders: %s: %w: parquet: %v", path, ErrCorrupt, err)
+	}
+	col := pf.MetaData().Schema.ColumnIndexByName(name) // a leaf index, not a field index
+	if col < 0 {
+		return nil, fileErr(path, ErrSchema, "no leaf column %q", name)
+	}
+	rr, err := fr.GetRecordReader(context.Background(), []int{col}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("loaders: %s: %w: parquet: %v", path, ErrCorrupt, err)
+	}
+	defer rr.Release()
+	maxLabel := int64(-1)
+	for rr.Next() {
+		a := rr.RecordBatch().Column(0)
+		for i := 0; i < a.Len(); i++ {
+			if !a.IsNull(i) {
+				maxLabel = max(maxLabel, intAt(a, i))
+			}
+		}
+	}
+	if err := rr.Err(); err != nil {
+		return nil, fmt.Errorf("loaders: %s: %w: parquet: %v", path, ErrCorrupt, err)
+	}
+	if maxLabel > 1<<20 {
+		return nil, nil // implausible as a class count: leave the labels unnamed
+	}
+	return numericClasses(int(maxLabel) + 1), nil
 }
