@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -199,9 +200,37 @@ func (d *Dataset) Info() Info {
 	}
 	if _, ok := d.src.(IndexedSource); ok && !d.hasOp(opSplitName) {
 		info.Count = len(d.order())
-	} else {
-		info.Count = -1
+		return info
 	}
+	// A stream: follow the count through the operations when it is known.
+	c := info.Count
+	for _, o := range d.ops {
+		if c < 0 {
+			break
+		}
+		switch o.kind {
+		case opShard:
+			c = max(0, (c-o.i+o.n-1)/o.n)
+		case opFilter:
+			members := 0
+			for _, w := range o.set {
+				members += bits.OnesCount64(w)
+			}
+			if o.keep {
+				c = members
+			} else {
+				c -= members
+			}
+		case opSplitName:
+			c = -1
+			for _, sp := range info.Splits {
+				if sp.Name == o.split {
+					c = sp.Count
+				}
+			}
+		}
+	}
+	info.Count = c
 	return info
 }
 

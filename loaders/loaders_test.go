@@ -476,6 +476,12 @@ func TestSplitFractionStratified(t *testing.T) {
 		} else if !slices.Equal(first, vidx) {
 			t.Errorf("%s: validation set differs from the IDX one", d.Info().Format)
 		}
+		if train.Info().Count != 750 || val.Info().Count != 250 || d.Shuffle(1).Info().Count != 1000 {
+			t.Errorf("%s: counts train %d val %d shuffled %d", d.Info().Format, train.Info().Count, val.Info().Count, d.Shuffle(1).Info().Count)
+		}
+		if sh, _ := val.Shard(1, 3); sh.Info().Count != 83 {
+			t.Errorf("%s: shard 1 of 3 of 250: count %d", d.Info().Format, sh.Info().Count)
+		}
 		_, val2, _ := d.Shuffle(5).SplitFraction(ctx, 0.25, 7)
 		var v2 []int
 		for _, s := range collect(t, val2, nil) {
