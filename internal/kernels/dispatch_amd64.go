@@ -12,8 +12,8 @@ var avx512Impl = &impl{
 	name: "avx512",
 	mr:   12, nr: 32,
 	kc: 256, mc: 1020, nc: 512,
-	kern: kernAVX512,
-	dot:  dotAVX512, dotR: 4, dotS: 6, dotW: 16,
+	kern: kernAVX512, aStride: 16,
+	dot: dotAVX512, dotR: 4, dotS: 6, dotW: 16,
 }
 
 // avx2Impl uses 6×16 AVX2 tiles: 12 ymm accumulators, two ymm of B and
@@ -28,7 +28,7 @@ var avx2Impl = &impl{
 
 func kernAVX512(h, k int, a, b []float32, ldb int, c []float32, ldc int, beta float32) {
 	// Bounds checks here, so the assembly can trust its pointers.
-	_ = a[h*k-1]
+	_ = a[(k-1)*16+h-1]
 	_ = b[(k-1)*ldb+31]
 	_ = c[(h-1)*ldc+31]
 	kernAVX512Table[h](k, &a[0], &b[0], ldb, &c[0], ldc, beta)
@@ -61,6 +61,12 @@ func transpose16Checked(nb int, src []float32, lds int, dst []float32, ldd int) 
 	transpose16AVX512(nb, &src[0], lds, &dst[0], ldd)
 }
 
+func packA16Checked(nb, h int, src []float32, lds int, dst []float32, alpha float32) {
+	_ = src[(h-1)*lds+16*nb-1]
+	_ = dst[256*nb-1]
+	packA16AVX512(nb, h, &src[0], lds, &dst[0], alpha)
+}
+
 func copyChunksChecked(n, vecs int, src, dst []float32, dstStride int) {
 	_ = src[n*vecs*8-1]
 	_ = dst[(n-1)*dstStride+vecs*8-1]
@@ -74,6 +80,7 @@ var impls = func() []*impl {
 	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && cpu.X86.HasFMA {
 		l = append(l, avx512Impl)
 		transpose16 = transpose16Checked
+		packA16 = packA16Checked
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		l = append(l, avx2Impl)

@@ -22,6 +22,10 @@ type impl struct {
 	// may also be read in place); c is the tile's top-left element within
 	// a matrix of leading dimension ldc. When beta is zero, C is not read.
 	kern func(h, k int, a, b []float32, ldb int, c []float32, ldc int, beta float32)
+	// aStride, when not zero, is the distance in floats between the A
+	// values of two k steps in a packed sliver (the sliver is padded to
+	// aStride rows); zero means the sliver height h.
+	aStride int
 
 	// dot, when not nil, is the kernel for A·Bᵀ with small m×n, where both
 	// operands have k contiguous and packing would cost more than it
@@ -299,6 +303,12 @@ func blocks(total, size int) int {
 // src[c*lds+16*b+p]. It is set when the CPU has a vector version.
 var transpose16 func(nb int, src []float32, lds int, dst []float32, ldd int)
 
+// packA16, when not nil, packs nb blocks of 16 k steps of an h-row sliver
+// of a row-major A (h <= 16), scaled by alpha, as 16×16 blocks:
+// dst[(16*b+p)*16+r] = alpha*src[r*lds+16*b+p]. It is set when the CPU has
+// a vector version.
+var packA16 func(nb, h int, src []float32, lds int, dst []float32, alpha float32)
+
 // copyChunks, when not nil, copies n chunks of 8*vecs floats, contiguous
 // in src, to dst, dstStride elements apart. It is set when the CPU has a
 // vector version (a plain copy of 128 bytes costs a call to memmove).
@@ -317,7 +327,11 @@ func (g *gemmArgs) run(ws *workspace, i0, mm, j0, nn int) {
 	kcb := blocks(g.k, im.kc)
 	mcb := blocks(mm, im.mc)
 	ncb := min(im.nc, (nn+nr-1)/nr*nr)
-	ws.a = grow(ws.a, min(mcb, mm)*kcb)
+	if im.aStride > 0 {
+		ws.a = grow(ws.a, (min(mcb, mm)+mr-1)/mr*im.aStride*kcb)
+	} else {
+		ws.a = grow(ws.a, min(mcb, mm)*kcb)
+	}
 	ws.b = grow(ws.b, ncb*kcb)
 	ws.tile = grow(ws.tile, mr*nr)
 	for ib := i0; ib < i0+mm; ib += mcb {
@@ -347,7 +361,7 @@ func (g *gemmArgs) run(ws *workspace, i0, mm, j0, nn int) {
 					}
 					for t := 0; t < s; t++ {
 						r0, r1 := mp*t/s, mp*(t+1)/s
-						g.tile(ws, r1-r0, kc, ws.a[r0*kc:r1*kc], bp, ldb, (ib+r0)*g.ldc+j, cols, beta)
+						g.tile(ws, r1-r0, kc, g.aSliver(ws.a, t, r0, r1, kc), bp, ldb, (ib+r0)*g.ldc+j, cols, beta)
 					}
 				}
 				continue
@@ -357,7 +371,7 @@ func (g *gemmArgs) run(ws *workspace, i0, mm, j0, nn int) {
 				g.packB(ws.b, p0, kc, jb, np)
 				for t := 0; t < s; t++ {
 					r0, r1 := mp*t/s, mp*(t+1)/s
-					ap := ws.a[r0*kc : r1*kc]
+					ap := g.aSliver(ws.a, t, r0, r1, kc)
 					for q := 0; q*nr < np; q++ {
 						bp := ws.b[q*nr*kc : (q+1)*nr*kc]
 						g.tile(ws, r1-r0, kc, ap, bp, nr, (ib+r0)*g.ldc+jb+q*nr, min(nr, np-q*nr), beta)
@@ -397,30 +411,52 @@ func (g *gemmArgs) tile(ws *workspace, h, kc int, ap, bp []float32, ldb, ci, col
 	}
 }
 
+// aSliver returns packed A sliver t (rows [r0,r1) of the block) of a
+// k-block of depth kc.
+func (g *gemmArgs) aSliver(buf []float32, t, r0, r1, kc int) []float32 {
+	if st := g.im.aStride; st > 0 {
+		return buf[t*st*kc : (t+1)*st*kc]
+	}
+	return buf[r0*kc : r1*kc]
+}
+
 // packA copies alpha·op(A)[ib:ib+mp, p0:p0+kc] into dst as s slivers of
 // near-equal height; sliver t covers rows [mp*t/s, mp*(t+1)/s) and is
-// stored k-major at dst[r0*kc:].
+// stored k-major (see aSliver), st floats per k step: st = h, or
+// impl.aStride with the lanes past h unused.
 func (g *gemmArgs) packA(dst []float32, ib, mp, s, p0, kc int) {
 	alpha, a, lda := g.alpha, g.a, g.lda
 	for t := 0; t < s; t++ {
 		r0, r1 := mp*t/s, mp*(t+1)/s
 		h := r1 - r0
-		d := dst[r0*kc : r1*kc]
+		st := g.im.aStride
+		if st == 0 {
+			st = h
+		}
+		d := g.aSliver(dst, t, r0, r1, kc)
 		if g.transA {
 			// op(A)[i][p] = a[p*lda+i]: each p is a contiguous run of h.
 			for p := 0; p < kc; p++ {
 				src := a[(p0+p)*lda+ib+r0:][:h]
-				row := d[p*h : p*h+h]
+				row := d[p*st : p*st+h]
 				for r, v := range src {
 					row[r] = alpha * v
 				}
 			}
 			continue
 		}
+		// op(A) = A: a transpose of the h rows. Whole blocks of 16 k
+		// steps go through the vector version when there is one.
+		pDone := 0
+		if packA16 != nil && st == 16 && kc >= 16 {
+			nb := kc / 16
+			packA16(nb, h, a[(ib+r0)*lda+p0:], lda, d, alpha)
+			pDone = nb * 16
+		}
 		for r := 0; r < h; r++ {
 			src := a[(ib+r0+r)*lda+p0:][:kc]
-			for p, v := range src {
-				d[p*h+r] = alpha * v
+			for p := pDone; p < kc; p++ {
+				d[p*st+r] = alpha * src[p]
 			}
 		}
 	}

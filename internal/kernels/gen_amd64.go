@@ -20,6 +20,11 @@ type isa struct {
 	width int    // float32 lanes per vector
 	nv    int    // vectors per tile row (NR = nv*width)
 	mr    int    // largest tile height
+	// aStride is the distance in floats between the A values of two
+	// consecutive k steps in a packed sliver: 0 means the tile height h,
+	// 16 means slivers padded to 16 rows (one cache line per k step),
+	// which the vector packing of A writes.
+	aStride int
 }
 
 // dotISA describes one instruction-set variant of the dot-product kernel
@@ -37,7 +42,7 @@ var dotISAs = []dotISA{
 }
 
 var isas = []isa{
-	{name: "AVX512", reg: "Z", width: 16, nv: 2, mr: 12},
+	{name: "AVX512", reg: "Z", width: 16, nv: 2, mr: 12, aStride: 16},
 	{name: "AVX2", reg: "Y", width: 8, nv: 2, mr: 6},
 }
 
@@ -77,6 +82,8 @@ func main() {
 	}
 	fmt.Fprintf(&g, "\n// transpose16AVX512 transposes nb 16×16 blocks lying side by side along\n// the rows of src: dst[(16*b+p)*ldd+c] = src[c*lds+16*b+p] for b < nb and\n// p, c < 16. Strides are in elements.\n//\n//go:noescape\nfunc transpose16AVX512(nb int, src *float32, lds int, dst *float32, ldd int)\n")
 	transpose16(&s)
+	fmt.Fprintf(&g, "\n// packA16AVX512 packs nb blocks of 16 k-steps of an h-row sliver (h <= 16)\n// of a row-major A, scaled by alpha: dst[(16*b+p)*16+r] = alpha*src[r*lds+16*b+p]\n// for r < h; lanes r >= h are zero.\n//\n//go:noescape\nfunc packA16AVX512(nb, h int, src *float32, lds int, dst *float32, alpha float32)\n")
+	packA16(&s)
 	fmt.Fprintf(&g, "\n// copyChunksAVX copies n chunks of 8*vecs floats, contiguous in src, to\n// dst, dstStride elements apart: the row-by-row packing of B.\n//\n//go:noescape\nfunc copyChunksAVX(n, vecs int, src, dst *float32, dstStride int)\n")
 	copyChunks(&s)
 	if err := os.WriteFile("sgemm_amd64.s", s.Bytes(), 0o644); err != nil {
@@ -103,6 +110,10 @@ func kernel(w *bytes.Buffer, x isa, h int) {
 	vbytes := x.width * 4
 	rowB := x.nv * vbytes
 	fn := fmt.Sprintf("sgemm%s_%d", x.name, h)
+	ast := x.aStride
+	if ast == 0 {
+		ast = h
+	}
 
 	fmt.Fprintf(w, "\n// func %s(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32)\n", fn)
 	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-52\n", fn)
@@ -143,7 +154,7 @@ func kernel(w *bytes.Buffer, x isa, h int) {
 			}
 		}
 		for r := 0; r < h; r++ {
-			p("VBROADCASTSS %d(SI), %s", (off*h+r)*4, bc)
+			p("VBROADCASTSS %d(SI), %s", (off*ast+r)*4, bc)
 			for v := 0; v < x.nv; v++ {
 				p("VFMADD231PS %s, %s, %s", bReg(v), bc, acc(r, v))
 			}
@@ -162,7 +173,7 @@ func kernel(w *bytes.Buffer, x isa, h int) {
 	p("PREFETCHT0 %d(R11)(R10*1)", rowB-4)
 	step(0)
 	step(1)
-	p("ADDQ $%d, SI", 2*h*4)
+	p("ADDQ $%d, SI", 2*ast*4)
 	p("LEAQ (DI)(R10*2), DI")
 	p("DECQ BX")
 	p("JNE loop2")
@@ -415,6 +426,71 @@ func copyChunks(w *bytes.Buffer) {
 		p("JNE loop%d", v)
 		p("JMP done")
 	}
+	fmt.Fprintf(w, "done:\n")
+	p("VZEROUPPER")
+	p("RET")
+}
+
+// packA16 emits packA16AVX512: the transpose of transpose16, loading only
+// the h rows of the sliver (the others are zero) and scaling by alpha, into
+// a contiguous 16×16 block per 16 k steps.
+func packA16(w *bytes.Buffer) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, "\t"+format+"\n", args...) }
+	z := func(i int) string { return fmt.Sprintf("Z%d", i) }
+	fmt.Fprintf(w, "\n// func packA16AVX512(nb, h int, src *float32, lds int, dst *float32, alpha float32)\n")
+	fmt.Fprintf(w, "TEXT ·packA16AVX512(SB), NOSPLIT, $0-44\n")
+	p("MOVQ nb+0(FP), CX")
+	p("MOVQ h+8(FP), R9")
+	p("MOVQ src+16(FP), SI")
+	p("MOVQ lds+24(FP), AX")
+	p("SHLQ $2, AX")
+	p("MOVQ dst+32(FP), DI")
+	p("TESTQ CX, CX")
+	p("JEQ done")
+	fmt.Fprintf(w, "loop:\n")
+	for r := 0; r < 16; r++ {
+		p("VPXORD %s, %s, %s", z(r), z(r), z(r))
+	}
+	p("MOVQ SI, DX")
+	for r := 0; r < 16; r++ {
+		p("VMOVUPS (DX), %s", z(r))
+		if r < 15 {
+			p("CMPQ R9, $%d", r+1)
+			p("JEQ loaded")
+			p("ADDQ AX, DX")
+		}
+	}
+	fmt.Fprintf(w, "loaded:\n")
+	for i := 0; i < 16; i += 2 {
+		p("VUNPCKLPS %s, %s, %s", z(i+1), z(i), z(16+i))
+		p("VUNPCKHPS %s, %s, %s", z(i+1), z(i), z(16+i+1))
+	}
+	for i := 0; i < 16; i += 4 {
+		t := 16 + i
+		p("VUNPCKLPD %s, %s, %s", z(t+2), z(t), z(i))
+		p("VUNPCKHPD %s, %s, %s", z(t+2), z(t), z(i+1))
+		p("VUNPCKLPD %s, %s, %s", z(t+3), z(t+1), z(i+2))
+		p("VUNPCKHPD %s, %s, %s", z(t+3), z(t+1), z(i+3))
+	}
+	for g := 0; g < 16; g += 8 {
+		for i := 0; i < 4; i++ {
+			p("VSHUFF32X4 $0x88, %s, %s, %s", z(g+i+4), z(g+i), z(16+g+i))
+			p("VSHUFF32X4 $0xdd, %s, %s, %s", z(g+i+4), z(g+i), z(16+g+i+4))
+		}
+	}
+	for i := 0; i < 8; i++ {
+		p("VSHUFF32X4 $0x88, %s, %s, %s", z(16+i+8), z(16+i), z(i))
+		p("VSHUFF32X4 $0xdd, %s, %s, %s", z(16+i+8), z(16+i), z(i+8))
+	}
+	p("VBROADCASTSS alpha+40(FP), Z16")
+	for r := 0; r < 16; r++ {
+		p("VMULPS Z16, %s, %s", z(r), z(r))
+		p("VMOVUPS %s, %d(DI)", z(r), 64*r)
+	}
+	p("ADDQ $64, SI")
+	p("ADDQ $1024, DI")
+	p("DECQ CX")
+	p("JNE loop")
 	fmt.Fprintf(w, "done:\n")
 	p("VZEROUPPER")
 	p("RET")

@@ -230,6 +230,13 @@ var dotAVX2Table = [...][5]func(kv int, a *float32, lda int, b *float32, ldb int
 //go:noescape
 func transpose16AVX512(nb int, src *float32, lds int, dst *float32, ldd int)
 
+// packA16AVX512 packs nb blocks of 16 k-steps of an h-row sliver (h <= 16)
+// of a row-major A, scaled by alpha: dst[(16*b+p)*16+r] = alpha*src[r*lds+16*b+p]
+// for r < h; lanes r >= h are zero.
+//
+//go:noescape
+func packA16AVX512(nb, h int, src *float32, lds int, dst *float32, alpha float32)
+
 // copyChunksAVX copies n chunks of 8*vecs floats, contiguous in src, to
 // dst, dstStride elements apart: the row-by-row packing of B.
 //
