@@ -3,6 +3,9 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"image"
+	"sync"
+	"unsafe"
 
 	"github.com/cnnpipe/cnnpipe/augment"
 )
@@ -37,7 +40,63 @@ func Augment(p *Pipeline, name string, in <-chan *Sample, policy augment.Op, cfg
 		st := <-states // never blocks: one per worker
 		defer func() { states <- st }()
 		st.Reset(cfg.Seed, uint64(s.Epoch), uint64(s.Index))
-		s.Image = policy.Apply(s.Image, st)
+		in := s.Image
+		out := policy.Apply(in, st)
+		if sharesPixels(out, in) {
+			s.Image = out // the policy kept (a view of) the input
+			return s, nil
+		}
+		// The result usually lives in a buffer of the worker's State. Copy
+		// it out and give the buffer back, so that the State keeps reusing
+		// its buffers instead of allocating new ones for every sample; the
+		// decoded input is no longer needed and goes back to the pool.
+		s.Image = copyImage(out, images.get(out.Rect.Dx(), out.Rect.Dy()))
+		st.Release(out)
+		images.put(in)
 		return s, nil
 	})
+}
+
+// sharesPixels reports whether a and b have pixels in the same buffer.
+func sharesPixels(a, b *image.NRGBA) bool {
+	if cap(a.Pix) == 0 || cap(b.Pix) == 0 {
+		return false
+	}
+	pa := uintptr(unsafe.Pointer(unsafe.SliceData(a.Pix)))
+	pb := uintptr(unsafe.Pointer(unsafe.SliceData(b.Pix)))
+	return pa < pb+uintptr(cap(b.Pix)) && pb < pa+uintptr(cap(a.Pix))
+}
+
+// copyImage copies src into dst (of the same size) and returns dst.
+func copyImage(src, dst *image.NRGBA) *image.NRGBA {
+	w, h := src.Rect.Dx(), src.Rect.Dy()
+	for y := 0; y < h; y++ {
+		copy(dst.Pix[y*dst.Stride:y*dst.Stride+4*w], src.Pix[src.PixOffset(src.Rect.Min.X, src.Rect.Min.Y+y):])
+	}
+	return dst
+}
+
+// imagePool recycles the pixel buffers of decoded and augmented images
+// between the stages that create them (Decode, Augment) and those that
+// consume them (Augment, Collate).
+type imagePool struct{ p sync.Pool }
+
+var images imagePool
+
+// get returns a w×h image at the origin, with undefined pixels.
+func (ip *imagePool) get(w, h int) *image.NRGBA {
+	n := 4 * w * h
+	if b, ok := ip.p.Get().(*[]uint8); ok && cap(*b) >= n {
+		return &image.NRGBA{Pix: (*b)[:n], Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}
+	}
+	return &image.NRGBA{Pix: make([]uint8, n), Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}
+}
+
+// put gives img's buffer back. The caller must not use img afterwards.
+func (ip *imagePool) put(img *image.NRGBA) {
+	if img == nil || cap(img.Pix) == 0 {
+		return
+	}
+	b := img.Pix[:0]
+	ip.p.Put(&b)
 }

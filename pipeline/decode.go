@@ -44,7 +44,8 @@ func DecodeImage(s *loaders.Sample, maxPixels int) (*image.NRGBA, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ToNRGBA(img, nil), nil
+	b := img.Bounds()
+	return ToNRGBA(img, images.get(b.Dx(), b.Dy())), nil
 }
 
 // rawToNRGBA converts raw HWC pixels of 1, 3 or 4 channels.
@@ -53,7 +54,7 @@ func rawToNRGBA(s *loaders.Sample) (*image.NRGBA, error) {
 	if h <= 0 || w <= 0 || (c != 1 && c != 3 && c != 4) || len(s.Data) != h*w*c {
 		return nil, fmt.Errorf("%w: %d bytes of pixels for %dx%dx%d", loaders.ErrCorrupt, len(s.Data), h, w, c)
 	}
-	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	img := images.get(w, h)
 	pix, src := img.Pix, s.Data
 	switch c {
 	case 1:
