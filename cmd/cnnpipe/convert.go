@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/cnnpipe/cnnpipe/loaders"
@@ -38,6 +39,10 @@ func setupConvert(fs *flag.FlagSet) func(ctx context.Context, args []string, e *
 	maxPixels := fs.Int("max-pixels", loaders.DefaultMaxPixels, "refuse images with more pixels than this")
 	force := fs.Bool("force", false, "replace an existing output file")
 	return func(ctx context.Context, args []string, e *env) error {
+		args, err := parseTrailingFlags(fs, args)
+		if err != nil {
+			return err
+		}
 		if len(args) != 2 {
 			return usagef("want SRC and DST, got %d arguments", len(args))
 		}
@@ -80,6 +85,28 @@ func setupConvert(fs *flag.FlagSet) func(ctx context.Context, args []string, e *
 		printSkipped(e.stderr, st.Skipped, st.Errors)
 		return nil
 	}
+}
+
+// parseTrailingFlags parses flags that follow positional arguments
+// ("convert SRC DST --format parquet") and returns the positional ones; "--"
+// ends flag parsing.
+func parseTrailingFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for len(args) > 0 {
+		switch a := args[0]; {
+		case a == "--":
+			return append(pos, args[1:]...), nil
+		case strings.HasPrefix(a, "-") && a != "-":
+			if err := fs.Parse(args); err != nil {
+				return nil, usagef("%v", err)
+			}
+			args = fs.Args()
+		default:
+			pos = append(pos, a)
+			args = args[1:]
+		}
+	}
+	return pos, nil
 }
 
 // openForCLI opens a dataset and selects a split.

@@ -46,7 +46,7 @@ func copyTree(t *testing.T, src, dst string) {
 func TestConvertFolderParquetFolder(t *testing.T) {
 	dir := t.TempDir()
 	pq := filepath.Join(dir, "images.parquet")
-	code, out, errs := runCmd(t, "convert", "--row-group", "8", "--compression", "zstd", "../../testdata/images", pq)
+	code, out, errs := runCmd(t, "convert", "../../testdata/images", pq, "--row-group", "8", "--compression=zstd")
 	if code != 0 || !strings.Contains(out, "wrote 30 images to "+pq+" (parquet)") {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errs)
 	}

@@ -27,6 +27,10 @@ func setupInspect(fs *flag.FlagSet) func(ctx context.Context, args []string, e *
 	cifar := fs.String("cifar100-labels", "fine", "CIFAR-100 labels: fine or coarse")
 	maxPixels := fs.Int("max-pixels", loaders.DefaultMaxPixels, "report images with more pixels than this as unreadable")
 	return func(ctx context.Context, args []string, e *env) error {
+		args, err := parseTrailingFlags(fs, args)
+		if err != nil {
+			return err
+		}
 		if len(args) != 1 {
 			return usagef("want one PATH, got %d arguments", len(args))
 		}

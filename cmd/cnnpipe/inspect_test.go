@@ -24,7 +24,7 @@ func TestInspectReportsUnreadable(t *testing.T) {
 	dir := t.TempDir()
 	copyTree(t, "../../testdata/images", dir)
 	os.WriteFile(filepath.Join(dir, "triangle", "bad.png"), []byte("\x89PNG\r\n\x1a\ngarbage"), 0o644)
-	code, out, errs := runCmd(t, "inspect", "--json", dir)
+	code, out, errs := runCmd(t, "inspect", dir, "--json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
