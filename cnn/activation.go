@@ -85,7 +85,7 @@ func (l *Activation) run(_, lo, hi int) {
 
 // forwardRange applies the activation to samples [lo, hi).
 func (l *Activation) forwardRange(lo, hi int) {
-	f := l.in.Size()
+	f := len(l.x.Data) / l.x.Shape[0]
 	y, xs := l.y.Data[lo*f:hi*f], l.x.Data[lo*f:hi*f]
 	switch l.fn {
 	case ReLU:
@@ -143,7 +143,7 @@ func (l *Activation) Backward(dy *Tensor) *Tensor {
 
 // backwardRange computes the input gradient of samples [lo, hi).
 func (l *Activation) backwardRange(lo, hi int) {
-	f := l.in.Size()
+	f := len(l.dyIn.Data) / l.dyIn.Shape[0]
 	dx, g, xs, y := l.dx.Data[lo*f:hi*f], l.dyIn.Data[lo*f:hi*f], l.x.Data[lo*f:hi*f], l.y.Data[lo*f:hi*f]
 	switch l.fn {
 	case ReLU:

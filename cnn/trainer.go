@@ -141,7 +141,7 @@ func (t *Trainer) checkBatch(b Batch) error {
 	if len(b.Labels) != b.X.Shape[0] {
 		return fmt.Errorf("cnn: batch of %d images has %d labels", b.X.Shape[0], len(b.Labels))
 	}
-	k := t.model.OutputShape().Size()
+	k := t.model.shapes[len(t.model.shapes)-1].Size()
 	for i, l := range b.Labels {
 		if l < 0 || l >= k {
 			return fmt.Errorf("cnn: label %d of sample %d is outside [0, %d)", l, i, k)
@@ -326,7 +326,7 @@ func WriteFileAtomic(path string, data []byte) error {
 // Confusion returns the confusion matrix of the model (in evaluation mode)
 // over the batches of epoch e of src: m[label][prediction] counts.
 func (t *Trainer) Confusion(ctx context.Context, src Source, e int) ([][]int, error) {
-	k := t.model.OutputShape().Size()
+	k := t.model.shapes[len(t.model.shapes)-1].Size()
 	m := make([][]int, k)
 	for i := range m {
 		m[i] = make([]int, k)
