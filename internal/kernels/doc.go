@@ -27,7 +27,9 @@
 //   - op(A) is packed, scaled by alpha, into slivers of up to MR rows stored
 //     k-major. The rows of a block are split into slivers of near-equal
 //     height, and there is a kernel for every height 1..MR, so m = 16 runs
-//     as two 8-row tiles rather than 12+4 and m = 20 as 10+10.
+//     as two 8-row tiles rather than 12+4 and m = 20 as 10+10. The avx512
+//     slivers are padded to 16 rows (one cache line per k step), so that
+//     packing a row-major A is a 16×16 in-register transpose.
 //   - A non-transposed B is read in place (the kernels take a B stride)
 //     when the block of A has at most 12 slivers: with the few filters of
 //     a small CNN, each B element is used too few times to repay a copy.
