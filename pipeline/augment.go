@@ -52,7 +52,10 @@ func Augment(p *Pipeline, name string, in <-chan *Sample, policy augment.Op, cfg
 		// decoded input is no longer needed and goes back to the pool.
 		s.Image = copyImage(out, images.get(out.Rect.Dx(), out.Rect.Dy()))
 		st.Release(out)
-		images.put(in)
+		if s.pooled {
+			images.put(in)
+		}
+		s.pooled = true
 		return s, nil
 	})
 }

@@ -84,8 +84,8 @@ type CollateConfig struct {
 // [channels, height, width] slice of X, normalized, and its label and index
 // are recorded. All images of a group must have the same size. Batches are
 // delivered in order and owned by the receiver, which calls Release when
-// done with one. The samples' image buffers are recycled for later decodes:
-// an image sent to Collate must not be used afterwards.
+// done with one. The image buffers that Decode and Augment allocated are
+// recycled for later samples.
 func Collate(p *Pipeline, name string, in <-chan []*Sample, cfg CollateConfig) <-chan *TensorBatch {
 	ch := cfg.Channels
 	if ch == 0 {
@@ -138,8 +138,10 @@ func collate(group []*Sample, tz *Tensorizer, pool *BatchPool) (*TensorBatch, er
 		}
 		b.Labels[k] = int(s.Label)
 		b.Index[k] = s.Index
-		images.put(s.Image) // its pixels are in the batch now
-		s.Image = nil
+		if s.pooled {
+			images.put(s.Image) // its pixels are in the batch now
+		}
+		s.Image, s.pooled = nil, false
 	}
 	return b, nil
 }

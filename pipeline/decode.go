@@ -29,7 +29,7 @@ func Decode(p *Pipeline, name string, in <-chan *Sample, cfg DecodeConfig) <-cha
 		if err != nil {
 			return nil, err
 		}
-		s.Image, s.Data = img, nil
+		s.Image, s.Data, s.pooled = img, nil, true
 		return s, nil
 	})
 }

@@ -15,8 +15,8 @@ import (
 
 // A Sample is one image travelling through the image stages: the dataset
 // row it came from (with its own copy of the data), then its decoded pixels,
-// then its tensor. Each stage fills in the next field and clears what it
-// consumed, so a Sample holds one representation of the image at a time.
+// which Collate finally writes into a batch tensor. Each stage fills in the
+// next representation and drops the one it consumed.
 //
 // A *Sample sent on a channel belongs to the receiver.
 type Sample struct {
@@ -27,13 +27,14 @@ type Sample struct {
 	// seed it keys the sample's augmentation randomness.
 	Epoch int
 	// Image holds the decoded pixels (set by Decode, replaced by Augment,
-	// consumed by Tensorize).
+	// consumed by Collate). Buffers that Decode and Augment allocate are
+	// recycled once consumed; an image set by other code is left alone.
 	Image *image.NRGBA
-	// Tensor holds the float32 CHW values (set by Tensorize, consumed by
-	// Collate). Its buffer comes from a pool and goes back to it in Collate.
-	Tensor []float32
-	// Shape is the [channels, height, width] of Tensor.
-	Shape [3]int
+
+	// pooled is set when Image's buffer came from the package's image
+	// pool, so that a later stage may recycle it; images set by user code
+	// are never recycled.
+	pooled bool
 }
 
 // ID names the sample in errors by its file.

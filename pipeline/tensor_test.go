@@ -4,9 +4,11 @@ import (
 	"context"
 	"image"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/cnnpipe/cnnpipe/augment"
 	"github.com/cnnpipe/cnnpipe/loaders"
 )
 
@@ -150,4 +152,64 @@ func equalInts(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// TestUserImagesNotRecycled: images that user code puts in Samples are
+// neither modified nor handed out again by the image pool.
+func TestUserImagesNotRecycled(t *testing.T) {
+	var samples []*Sample
+	var mine []*image.NRGBA
+	for i := range 8 {
+		img := image.NewNRGBA(image.Rect(0, 0, 5, 4))
+		for k := range img.Pix {
+			img.Pix[k] = byte(i + k)
+		}
+		mine = append(mine, img)
+		samples = append(samples, &Sample{Sample: loaders.Sample{Index: i}, Image: img})
+	}
+	snapshot := func() [][]byte {
+		var out [][]byte
+		for _, img := range mine {
+			out = append(out, slices.Clone(img.Pix))
+		}
+		return out
+	}
+	before := snapshot()
+	for range 2 {
+		p := New(context.Background())
+		aug := Augment(p, "augment", FromSlice(p, "src", samples), augment.HFlip{}, AugmentConfig{Workers: 2})
+		for b := range Collate(p, "collate", Batch(p, "batch", aug, BatchConfig{Size: 4}), CollateConfig{}) {
+			b.Release()
+		}
+		if err := p.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		for i, s := range samples { // Augment replaced them; restore for the next pass
+			s.Image = mine[i]
+		}
+		p = New(context.Background())
+		for b := range Collate(p, "collate", Batch(p, "batch", FromSlice(p, "src", samples), BatchConfig{Size: 4}), CollateConfig{}) {
+			b.Release()
+		}
+		if err := p.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		for i, s := range samples { // Collate dropped them
+			s.Image = mine[i]
+		}
+	}
+	for range 64 {
+		got := images.get(5, 4)
+		for _, img := range mine {
+			if &got.Pix[0] == &img.Pix[0] {
+				t.Fatal("the image pool handed out a user's image buffer")
+			}
+		}
+	}
+	after := snapshot()
+	for i := range before {
+		if !slices.Equal(before[i], after[i]) {
+			t.Errorf("user image %d was modified", i)
+		}
+	}
 }
