@@ -12,7 +12,7 @@ var avx512Impl = &impl{
 	name: "avx512",
 	mr:   12, nr: 32,
 	kc: 256, mc: 1020, nc: 512,
-	kern: kernAVX512, aStride: 16,
+	kern: kernAVX512, kernMasked: kernAVX512Masked, aStride: 16,
 	dot: dotAVX512, dotR: 4, dotS: 6, dotW: 16,
 }
 
@@ -32,6 +32,13 @@ func kernAVX512(h, k int, a, b []float32, ldb int, c []float32, ldc int, beta fl
 	_ = b[(k-1)*ldb+31]
 	_ = c[(h-1)*ldc+31]
 	kernAVX512Table[h](k, &a[0], &b[0], ldb, &c[0], ldc, beta)
+}
+
+func kernAVX512Masked(h, k int, a, b []float32, ldb int, c []float32, ldc int, beta float32, cols int) {
+	_ = a[(k-1)*16+h-1]
+	_ = b[(k-1)*ldb+cols-1]
+	_ = c[(h-1)*ldc+cols-1]
+	kernAVX512MaskedTable[h](k, &a[0], &b[0], ldb, &c[0], ldc, beta, uint32(1)<<cols-1)
 }
 
 func kernAVX2(h, k int, a, b []float32, ldb int, c []float32, ldc int, beta float32) {

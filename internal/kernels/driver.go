@@ -22,6 +22,10 @@ type impl struct {
 	// may also be read in place); c is the tile's top-left element within
 	// a matrix of leading dimension ldc. When beta is zero, C is not read.
 	kern func(h, k int, a, b []float32, ldb int, c []float32, ldc int, beta float32)
+	// kernMasked, when not nil, is kern for a ragged right edge: only the
+	// first cols (< nr) columns of B are read and of C read and written,
+	// so the edge needs neither packing nor a scratch tile.
+	kernMasked func(h, k int, a, b []float32, ldb int, c []float32, ldc int, beta float32, cols int)
 	// aStride, when not zero, is the distance in floats between the A
 	// values of two k steps in a packed sliver (the sliver is padded to
 	// aStride rows); zero means the sliver height h.
@@ -355,7 +359,7 @@ func (g *gemmArgs) run(ws *workspace, i0, mm, j0, nn int) {
 					j := j0 + q*nr
 					cols := min(nr, nn-q*nr)
 					bp, ldb := g.b[p0*g.ldb+j:], g.ldb
-					if cols < nr {
+					if cols < nr && im.kernMasked == nil {
 						g.packB(ws.b, p0, kc, j, cols)
 						bp, ldb = ws.b[:nr*kc], nr
 					}
@@ -384,12 +388,17 @@ func (g *gemmArgs) run(ws *workspace, i0, mm, j0, nn int) {
 
 // tile runs the microkernel for one h×nr tile whose top-left element is
 // c[ci], of which only the first cols columns lie inside C. Ragged tiles
-// are computed into a scratch tile and merged.
+// go through the masked kernel, or are computed into a scratch tile and
+// merged.
 func (g *gemmArgs) tile(ws *workspace, h, kc int, ap, bp []float32, ldb, ci, cols int, beta float32) {
 	im := g.im
 	nr := im.nr
 	if cols == nr {
 		im.kern(h, kc, ap, bp, ldb, g.c[ci:], g.ldc, beta)
+		return
+	}
+	if im.kernMasked != nil {
+		im.kernMasked(h, kc, ap, bp, ldb, g.c[ci:], g.ldc, beta, cols)
 		return
 	}
 	im.kern(h, kc, ap, bp, ldb, ws.tile, nr, 0)

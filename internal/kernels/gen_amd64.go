@@ -25,6 +25,8 @@ type isa struct {
 	// 16 means slivers padded to 16 rows (one cache line per k step),
 	// which the vector packing of A writes.
 	aStride int
+	// masked adds kernels with a column mask for ragged right edges.
+	masked bool
 }
 
 // dotISA describes one instruction-set variant of the dot-product kernel
@@ -42,7 +44,7 @@ var dotISAs = []dotISA{
 }
 
 var isas = []isa{
-	{name: "AVX512", reg: "Z", width: 16, nv: 2, mr: 12, aStride: 16},
+	{name: "AVX512", reg: "Z", width: 16, nv: 2, mr: 12, aStride: 16, masked: true},
 	{name: "AVX2", reg: "Y", width: 8, nv: 2, mr: 6},
 }
 
@@ -54,7 +56,18 @@ func main() {
 		fmt.Fprintf(&g, "\n// %s microkernels: tile height h in 1..%d, width %d; see impl.kern.\n// The argument c points at the tile's top-left element and ldc is in\n// elements; a is a packed sliver of h×k, b holds k rows of %d floats,\n// ldb elements apart (%d when packed).\n", x.name, x.mr, x.nv*x.width, x.nv*x.width, x.nv*x.width)
 		for h := 1; h <= x.mr; h++ {
 			fmt.Fprintf(&g, "\n//go:noescape\nfunc sgemm%s_%d(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32)\n", x.name, h)
-			kernel(&s, x, h)
+			kernel(&s, x, h, false)
+		}
+		if x.masked {
+			for h := 1; h <= x.mr; h++ {
+				fmt.Fprintf(&g, "\n//go:noescape\nfunc sgemm%sMasked_%d(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)\n", x.name, h)
+				kernel(&s, x, h, true)
+			}
+			fmt.Fprintf(&g, "\nvar kern%sMaskedTable = [...]func(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32){\n\tnil,\n", x.name)
+			for h := 1; h <= x.mr; h++ {
+				fmt.Fprintf(&g, "\tsgemm%sMasked_%d,\n", x.name, h)
+			}
+			fmt.Fprintf(&g, "}\n")
 		}
 		fmt.Fprintf(&g, "\nvar kern%sTable = [...]func(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32){\n\tnil,\n", x.name)
 		for h := 1; h <= x.mr; h++ {
@@ -100,7 +113,13 @@ func main() {
 // broadcast register, then the beta vector (which reuses the first B
 // register at the end). SI walks A (h floats per k step), DI walks B
 // (nv*width floats per k step), DX is C, R8 is ldc in bytes, CX counts k.
-func kernel(w *bytes.Buffer, x isa, h int) {
+//
+// With masked set (AVX-512 only), the kernel takes a column mask (bit j
+// set when column j of the tile lies inside C) and loads B and loads and
+// stores C through it, so a ragged right edge needs neither packing nor a
+// scratch tile: masked-out lanes are never touched, even past the end of
+// a slice.
+func kernel(w *bytes.Buffer, x isa, h int, masked bool) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, "\t"+format+"\n", args...) }
 	vr := func(i int) string { return fmt.Sprintf("%s%d", x.reg, i) }
 	acc := func(r, v int) string { return vr(r*x.nv + v) }
@@ -110,13 +129,29 @@ func kernel(w *bytes.Buffer, x isa, h int) {
 	vbytes := x.width * 4
 	rowB := x.nv * vbytes
 	fn := fmt.Sprintf("sgemm%s_%d", x.name, h)
+	mask := func(v int) string { return "" }
+	zmask := func(v int) string { return "" }
+	if masked {
+		fn = fmt.Sprintf("sgemm%sMasked_%d", x.name, h)
+		mask = func(v int) string { return fmt.Sprintf("K%d, ", v+1) }
+		zmask = func(v int) string { return ".Z" }
+	}
 	ast := x.aStride
 	if ast == 0 {
 		ast = h
 	}
 
-	fmt.Fprintf(w, "\n// func %s(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32)\n", fn)
-	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-52\n", fn)
+	if masked {
+		fmt.Fprintf(w, "\n// func %s(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)\n", fn)
+		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-56\n", fn)
+		p("MOVL mask+52(FP), AX")
+		p("KMOVW AX, K1")
+		p("SHRL $16, AX")
+		p("KMOVW AX, K2")
+	} else {
+		fmt.Fprintf(w, "\n// func %s(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32)\n", fn)
+		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-52\n", fn)
+	}
 	p("MOVQ k+0(FP), CX")
 	p("MOVQ a+8(FP), SI")
 	p("MOVQ b+16(FP), DI")
@@ -148,9 +183,9 @@ func kernel(w *bytes.Buffer, x isa, h int) {
 	step := func(off int) {
 		for v := 0; v < x.nv; v++ {
 			if off == 0 {
-				p("VMOVUPS %d(DI), %s", v*vbytes, bReg(v))
+				p("VMOVUPS%s %d(DI), %s%s", zmask(v), v*vbytes, mask(v), bReg(v))
 			} else {
-				p("VMOVUPS %d(DI)(R10*1), %s", v*vbytes, bReg(v))
+				p("VMOVUPS%s %d(DI)(R10*1), %s%s", zmask(v), v*vbytes, mask(v), bReg(v))
 			}
 		}
 		for r := 0; r < h; r++ {
@@ -190,7 +225,7 @@ func kernel(w *bytes.Buffer, x isa, h int) {
 	p("JNE scaled")
 	for r := 0; r < h; r++ {
 		for v := 0; v < x.nv; v++ {
-			p("VMOVUPS %s, %d(DX)", acc(r, v), v*vbytes)
+			p("VMOVUPS %s, %s%d(DX)", acc(r, v), mask(v), v*vbytes)
 		}
 		if r < h-1 {
 			p("ADDQ R8, DX")
@@ -202,8 +237,8 @@ func kernel(w *bytes.Buffer, x isa, h int) {
 	p("VBROADCASTSS beta+48(FP), %s", beta)
 	for r := 0; r < h; r++ {
 		for v := 0; v < x.nv; v++ {
-			p("VFMADD231PS %d(DX), %s, %s", v*vbytes, beta, acc(r, v))
-			p("VMOVUPS %s, %d(DX)", acc(r, v), v*vbytes)
+			p("VFMADD231PS%s %d(DX), %s, %s%s", zmask(v), v*vbytes, beta, mask(v), acc(r, v))
+			p("VMOVUPS %s, %s%d(DX)", acc(r, v), mask(v), v*vbytes)
 		}
 		if r < h-1 {
 			p("ADDQ R8, DX")

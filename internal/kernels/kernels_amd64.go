@@ -45,6 +45,58 @@ func sgemmAVX512_11(k int, a, b *float32, ldb int, c *float32, ldc int, beta flo
 //go:noescape
 func sgemmAVX512_12(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32)
 
+//go:noescape
+func sgemmAVX512Masked_1(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+//go:noescape
+func sgemmAVX512Masked_2(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+//go:noescape
+func sgemmAVX512Masked_3(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+//go:noescape
+func sgemmAVX512Masked_4(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+//go:noescape
+func sgemmAVX512Masked_5(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+//go:noescape
+func sgemmAVX512Masked_6(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+//go:noescape
+func sgemmAVX512Masked_7(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+//go:noescape
+func sgemmAVX512Masked_8(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+//go:noescape
+func sgemmAVX512Masked_9(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+//go:noescape
+func sgemmAVX512Masked_10(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+//go:noescape
+func sgemmAVX512Masked_11(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+//go:noescape
+func sgemmAVX512Masked_12(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)
+
+var kernAVX512MaskedTable = [...]func(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32){
+	nil,
+	sgemmAVX512Masked_1,
+	sgemmAVX512Masked_2,
+	sgemmAVX512Masked_3,
+	sgemmAVX512Masked_4,
+	sgemmAVX512Masked_5,
+	sgemmAVX512Masked_6,
+	sgemmAVX512Masked_7,
+	sgemmAVX512Masked_8,
+	sgemmAVX512Masked_9,
+	sgemmAVX512Masked_10,
+	sgemmAVX512Masked_11,
+	sgemmAVX512Masked_12,
+}
+
 var kernAVX512Table = [...]func(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32){
 	nil,
 	sgemmAVX512_1,
