@@ -35,8 +35,10 @@
 //     a small CNN, each B element is used too few times to repay a copy.
 //     Otherwise B is packed into slivers of NR columns stored k-major
 //     (contiguous, so no L1 set conflicts when ldb is a power of two),
-//     through an AVX-512 16×16 in-register transpose when B is transposed. Right-edge tiles narrower than NR are packed with
-//     zero padding, computed into a scratch tile and merged.
+//     through an AVX-512 16×16 in-register transpose when B is transposed.
+//     Right-edge tiles narrower than NR use AVX-512 kernels that read B and
+//     read and write C through a column mask; without AVX-512 they are
+//     packed with zero padding, computed into a scratch tile and merged.
 //   - Loops, outermost first: rows in blocks of MC, k in blocks of KC
 //     (balanced, so k = 300 runs as 150+150). With B in place: B slivers,
 //     then the A slivers of the block (the B sliver stays in L1 while the
