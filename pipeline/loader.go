@@ -67,7 +67,8 @@ type Loader struct {
 
 	mu    sync.Mutex
 	cur   *Pipeline
-	stats Stats
+	stats Stats // of the last finished epoch
+	total Stats // of every finished epoch
 }
 
 var _ cnn.Source = (*Loader)(nil)
@@ -173,8 +174,10 @@ func (l *Loader) EpochContext(ctx context.Context, e int) iter.Seq2[cnn.Batch, e
 				b.Release()
 			}
 			p.Wait()
+			st := p.Stats()
 			l.mu.Lock()
-			l.stats = p.Stats()
+			l.stats = st
+			l.total = l.total.Add(st)
 			l.mu.Unlock()
 		}()
 		for b := range All(p, "train", out) {
@@ -201,4 +204,13 @@ func (l *Loader) Stats() Stats {
 		return l.cur.Stats()
 	}
 	return l.stats
+}
+
+// TotalStats returns the statistics of every finished epoch added up (see
+// Stats.Add). The "train" stage's Busy and WaitIn give where a training
+// run's time went: computing, or waiting for data.
+func (l *Loader) TotalStats() Stats {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append(Stats(nil), l.total...)
 }

@@ -90,6 +90,11 @@ func TestLoaderBatches(t *testing.T) {
 	if st[len(st)-1].Out != 3 || st[2].Out != 70 {
 		t.Errorf("stats:\n%s", st)
 	}
+	epochData(t, l, 2)
+	total := l.TotalStats()
+	if tr, ok := total.Stage("train"); !ok || tr.Out != 6 {
+		t.Errorf("total over 2 epochs:\n%s", total)
+	}
 }
 
 // TestLoaderReproducible: the same seed gives the same batches whatever

@@ -463,3 +463,31 @@ func TestFromSeq2Error(t *testing.T) {
 		t.Errorf("got %d items before the error, want 4", len(got))
 	}
 }
+
+func TestStatsAddAndStage(t *testing.T) {
+	a := Stats{
+		{Name: "read", Kind: "source", Workers: 1, In: 10, Out: 10, Elapsed: time.Second, Busy: 100 * time.Millisecond, Done: true},
+		{Name: "train", Kind: "sink", Workers: 1, In: 2, Out: 2, Elapsed: time.Second, Busy: 600 * time.Millisecond, WaitIn: 400 * time.Millisecond, Done: true},
+	}
+	b := Stats{
+		{Name: "read", Kind: "source", Workers: 1, In: 5, Out: 5, Elapsed: time.Second, Busy: 300 * time.Millisecond, Done: true},
+		{Name: "extra", Kind: "map", Workers: 2, In: 1, Out: 1, Elapsed: time.Second},
+	}
+	sum := a.Add(b)
+	if len(sum) != 3 || sum[0].Out != 15 || sum[0].Busy != 400*time.Millisecond || sum[0].Elapsed != 2*time.Second || sum[2].Name != "extra" {
+		t.Errorf("Add = %+v", sum)
+	}
+	if a[0].Out != 10 {
+		t.Error("Add modified its receiver")
+	}
+	tr, ok := sum.Stage("train")
+	if !ok || tr.WaitIn != 400*time.Millisecond {
+		t.Errorf("Stage(train) = %+v, %v", tr, ok)
+	}
+	if _, ok := sum.Stage("nope"); ok {
+		t.Error("Stage found a missing stage")
+	}
+	if r := sum[0].Rate(); r != 7.5 {
+		t.Errorf("rate %v, want 7.5", r)
+	}
+}

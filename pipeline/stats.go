@@ -129,6 +129,47 @@ func (p *Pipeline) Stats() Stats {
 	return out
 }
 
+// Stage returns the statistics of the stage named name.
+func (s Stats) Stage(name string) (StageStats, bool) {
+	for _, st := range s {
+		if st.Name == name {
+			return st, true
+		}
+	}
+	return StageStats{}, false
+}
+
+// Add returns the sum of s and o, stage by stage, matching stages by name
+// (stages only in o are appended): the totals of several runs of the same
+// pipeline, such as the epochs of a training run. Elapsed times add up, so
+// rates and fractions are over the whole of the runs.
+func (s Stats) Add(o Stats) Stats {
+	out := append(Stats(nil), s...)
+	for _, st := range o {
+		i := -1
+		for k := range out {
+			if out[k].Name == st.Name && out[k].Kind == st.Kind {
+				i = k
+				break
+			}
+		}
+		if i < 0 {
+			out = append(out, st)
+			continue
+		}
+		t := &out[i]
+		t.Workers = max(t.Workers, st.Workers)
+		t.In += st.In
+		t.Out += st.Out
+		t.Elapsed += st.Elapsed
+		t.Busy += st.Busy
+		t.WaitIn += st.WaitIn
+		t.WaitOut += st.WaitOut
+		t.Done = t.Done && st.Done
+	}
+	return out
+}
+
 // Bottleneck returns the stage whose workers were busiest (highest Busy
 // fraction): the stage to give more workers or make faster. It returns false
 // if s is empty.
