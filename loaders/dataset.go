@@ -10,6 +10,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
@@ -99,6 +101,10 @@ type ReadOptions struct {
 	OnError ErrorPolicy
 	// Skips, if not nil, records the samples skipped under Skip.
 	Skips *SkipLog
+	// Workers is the number of goroutines that read and decode samples
+	// (default 1: no goroutines). Samples are yielded in the same order
+	// whatever the number of workers.
+	Workers int
 	// Allocator allocates the record batches of Records (default
 	// memory.DefaultAllocator).
 	Allocator memory.Allocator
@@ -517,32 +523,165 @@ func streamOp(in iter.Seq[item], o op, bufSize int) iter.Seq[item] {
 
 // Samples yields the view's samples in order, applying opts (decoding,
 // verification, error policy). The samples own their data. Iteration stops
-// after the first error it yields.
+// after the first error it yields. With opts.Workers > 1, samples are read
+// and decoded by that many goroutines and still yielded in order.
 func (d *Dataset) Samples(ctx context.Context, opts *ReadOptions) iter.Seq2[Sample, error] {
 	o := opts.withDefaults(d.maxPixels)
+	if o.Workers > 1 {
+		return d.parallelSamples(ctx, o)
+	}
 	classes := d.src.Info().Classes
 	return func(yield func(Sample, error) bool) {
 		for it := range d.raw(ctx, o) {
-			s, err := it.s, it.err
-			if err == nil {
-				if s.Class == "" {
-					s.Class = ClassName(classes, s.Label)
-				}
-				err = process(&s, o)
+			s, err := finish(it, classes, o)
+			if !deliver(s, err, o, yield) {
+				return
 			}
-			if err != nil {
-				var se *SampleError
-				if o.OnError == Skip && errors.As(err, &se) {
-					if o.Skips != nil {
-						o.Skips.Add(se)
+		}
+	}
+}
+
+// finish turns a raw item into a processed sample or an error.
+func finish(it item, classes []string, o ReadOptions) (Sample, error) {
+	s, err := it.s, it.err
+	if err == nil {
+		if s.Class == "" {
+			s.Class = ClassName(classes, s.Label)
+		}
+		err = process(&s, o)
+	}
+	return s, err
+}
+
+// deliver applies the error policy and yields; it reports whether
+// iteration goes on.
+func deliver(s Sample, err error, o ReadOptions, yield func(Sample, error) bool) bool {
+	if err != nil {
+		var se *SampleError
+		if o.OnError == Skip && errors.As(err, &se) {
+			if o.Skips != nil {
+				o.Skips.Add(se)
+			}
+			return true
+		}
+		yield(Sample{}, err)
+		return false
+	}
+	return yield(s, nil)
+}
+
+// parallelSamples reads (for indexed sources) and processes samples with
+// o.Workers goroutines, yielding them in order. At most 4*Workers samples
+// are in flight.
+func (d *Dataset) parallelSamples(ctx context.Context, o ReadOptions) iter.Seq2[Sample, error] {
+	classes := d.src.Info().Classes
+	is, indexed := d.src.(IndexedSource)
+	indexed = indexed && !d.hasOp(opSplitName)
+	type job struct {
+		seq int
+		idx int // >= 0: read sample idx from the indexed source
+		it  item
+	}
+	type result struct {
+		seq int
+		s   Sample
+		err error
+	}
+	parent := ctx
+	return func(yield func(Sample, error) bool) {
+		ctx, cancel := context.WithCancel(parent)
+		defer cancel()
+		var complete atomic.Bool // the producer listed every sample
+		var total atomic.Int64   // how many it listed
+		window := 4 * o.Workers
+		tokens := make(chan struct{}, window)
+		jobs := make(chan job, o.Workers)
+		results := make(chan result, window)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { // producer
+			defer wg.Done()
+			defer close(jobs)
+			send := func(j job) bool {
+				select {
+				case tokens <- struct{}{}:
+				case <-ctx.Done():
+					return false
+				}
+				select {
+				case jobs <- j:
+					return true
+				case <-ctx.Done():
+					return false
+				}
+			}
+			seq := 0
+			if indexed {
+				for _, i := range d.order() {
+					if !send(job{seq: seq, idx: i}) {
+						return
 					}
-					continue
+					seq++
 				}
-				yield(Sample{}, err)
+				total.Store(int64(seq))
+				complete.Store(true)
 				return
 			}
-			if !yield(s, nil) {
-				return
+			for it := range d.raw(ctx, o) {
+				if !send(job{seq: seq, idx: -1, it: it}) {
+					return
+				}
+				seq++
+			}
+			total.Store(int64(seq))
+			complete.Store(true)
+		}()
+		var workers sync.WaitGroup
+		for w := 0; w < o.Workers; w++ {
+			workers.Add(1)
+			go func() {
+				defer workers.Done()
+				for j := range jobs {
+					if j.idx >= 0 {
+						j.it.s, j.it.err = is.Sample(j.idx)
+					}
+					s, err := finish(j.it, classes, o)
+					select {
+					case results <- result{j.seq, s, err}:
+					case <-ctx.Done():
+						return
+					}
+				}
+			}()
+		}
+		go func() { workers.Wait(); close(results) }()
+		defer func() {
+			cancel()
+			for range results { // let the workers finish
+			}
+			wg.Wait()
+		}()
+		pending := map[int]result{}
+		next := 0
+		for r := range results {
+			pending[r.seq] = r
+			for {
+				r, ok := pending[next]
+				if !ok {
+					break
+				}
+				delete(pending, next)
+				next++
+				<-tokens
+				if !deliver(r.s, r.err, o, yield) {
+					return
+				}
+			}
+		}
+		// Samples were lost only if the caller's context stopped us.
+		if !complete.Load() || int64(next) < total.Load() {
+			if err := parent.Err(); err != nil {
+				yield(Sample{}, err)
 			}
 		}
 	}

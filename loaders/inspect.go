@@ -15,6 +15,8 @@ type InspectOptions struct {
 	Quick bool
 	// MaxPixels bounds the pixels of one image (default DefaultMaxPixels).
 	MaxPixels int
+	// Workers is the number of goroutines reading and decoding (default 1).
+	Workers int
 	// Progress, if not nil, is called periodically with the samples read
 	// and the total (-1 when unknown).
 	Progress func(done, total int)
@@ -53,7 +55,7 @@ func Inspect(ctx context.Context, d *Dataset, opts *InspectOptions) (*Report, er
 	skips := &SkipLog{}
 	sizes := map[[3]int]int{}
 	splitIdx := map[string]int{}
-	ro := &ReadOptions{OnError: Skip, Skips: skips, Verify: !o.Quick, MaxPixels: o.MaxPixels}
+	ro := &ReadOptions{OnError: Skip, Skips: skips, Verify: !o.Quick, MaxPixels: o.MaxPixels, Workers: o.Workers}
 	n := 0
 	for s, err := range d.Samples(ctx, ro) {
 		if err != nil {

@@ -157,8 +157,8 @@ func BenchmarkPeakHeap(b *testing.B) {
 }
 
 // BenchmarkReadDecode measures images per second read and decoded to
-// pixels from a JPEG folder and from the same images in Parquet (one
-// goroutine; the pipeline adds workers).
+// pixels (64x64 RGB) from a JPEG folder and from the same images in
+// Parquet, with one and two workers.
 func BenchmarkReadDecode(b *testing.B) {
 	const n = 2000
 	dir := b.TempDir()
@@ -169,23 +169,25 @@ func BenchmarkReadDecode(b *testing.B) {
 		b.Fatal(err)
 	}
 	for _, tc := range []struct{ name, path string }{{"jpeg-folder", src}, {"parquet", pq}} {
-		b.Run(tc.name, func(b *testing.B) {
-			d := mustOpen(b, tc.path, nil)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				k := 0
-				for _, err := range d.Samples(context.Background(), &ReadOptions{Decode: true}) {
-					if err != nil {
-						b.Fatal(err)
+		for _, workers := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/workers=%d", tc.name, workers), func(b *testing.B) {
+				d := mustOpen(b, tc.path, nil)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					k := 0
+					for _, err := range d.Samples(context.Background(), &ReadOptions{Decode: true, Workers: workers}) {
+						if err != nil {
+							b.Fatal(err)
+						}
+						k++
 					}
-					k++
+					if k != n {
+						b.Fatalf("%d samples", k)
+					}
 				}
-				if k != n {
-					b.Fatalf("%d samples", k)
-				}
-			}
-			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "images/s")
-		})
+				b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "images/s")
+			})
+		}
 	}
 }

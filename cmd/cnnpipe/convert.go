@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -38,6 +39,7 @@ func setupConvert(fs *flag.FlagSet) func(ctx context.Context, args []string, e *
 	cifar := fs.String("cifar100-labels", "fine", "CIFAR-100 labels: fine or coarse")
 	maxPixels := fs.Int("max-pixels", loaders.DefaultMaxPixels, "refuse images with more pixels than this")
 	force := fs.Bool("force", false, "replace an existing output file")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "goroutines reading and decoding images (the output does not depend on it)")
 	return func(ctx context.Context, args []string, e *env) error {
 		args, err := parseTrailingFlags(fs, args)
 		if err != nil {
@@ -50,8 +52,8 @@ func setupConvert(fs *flag.FlagSet) func(ctx context.Context, args []string, e *
 		if err != nil {
 			return usagef("--on-error=%s: want fail or skip", *onError)
 		}
-		if *batch <= 0 || *rowGroup <= 0 {
-			return usagef("--batch-size and --row-group must be positive")
+		if *batch <= 0 || *rowGroup <= 0 || *workers <= 0 {
+			return usagef("--batch-size, --row-group and --workers must be positive")
 		}
 		if _, err := loaders.OutputFormat(args[1], *format); err != nil {
 			return usagef("%v", err)
@@ -64,7 +66,8 @@ func setupConvert(fs *flag.FlagSet) func(ctx context.Context, args []string, e *
 		bar := newLoadProgress(e.stderr, "convert", ds.Info().Count)
 		skips := &loaders.SkipLog{}
 		st, err := loaders.Convert(ctx, ds, args[1], &loaders.ConvertOptions{
-			Read: loaders.ReadOptions{BatchSize: *batch, Decode: *decode, Verify: *verify, OnError: policy, Skips: skips, MaxPixels: *maxPixels},
+			Read: loaders.ReadOptions{BatchSize: *batch, Decode: *decode, Verify: *verify, OnError: policy, Skips: skips,
+				MaxPixels: *maxPixels, Workers: *workers},
 			Write: loaders.WriteOptions{Format: *format, RowGroupSize: *rowGroup, Compression: *compression,
 				Overwrite: *force},
 			Progress: bar.set,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"runtime"
 
 	"github.com/cnnpipe/cnnpipe/loaders"
 )
@@ -26,6 +27,7 @@ func setupInspect(fs *flag.FlagSet) func(ctx context.Context, args []string, e *
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	cifar := fs.String("cifar100-labels", "fine", "CIFAR-100 labels: fine or coarse")
 	maxPixels := fs.Int("max-pixels", loaders.DefaultMaxPixels, "report images with more pixels than this as unreadable")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "goroutines reading and decoding images")
 	return func(ctx context.Context, args []string, e *env) error {
 		args, err := parseTrailingFlags(fs, args)
 		if err != nil {
@@ -34,13 +36,16 @@ func setupInspect(fs *flag.FlagSet) func(ctx context.Context, args []string, e *
 		if len(args) != 1 {
 			return usagef("want one PATH, got %d arguments", len(args))
 		}
+		if *workers <= 0 {
+			return usagef("--workers must be positive")
+		}
 		ds, err := openForCLI(args[0], *split, *cifar, *maxPixels)
 		if err != nil {
 			return err
 		}
 		defer ds.Close()
 		bar := newLoadProgress(e.stderr, "inspect", ds.Info().Count)
-		rep, err := loaders.Inspect(ctx, ds, &loaders.InspectOptions{Quick: *quick, MaxPixels: *maxPixels, Progress: bar.set})
+		rep, err := loaders.Inspect(ctx, ds, &loaders.InspectOptions{Quick: *quick, MaxPixels: *maxPixels, Workers: *workers, Progress: bar.set})
 		bar.finish()
 		if err != nil {
 			return err
