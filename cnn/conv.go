@@ -47,6 +47,9 @@ type Conv2D struct {
 	x, dyIn            *Tensor
 	y, dx              Tensor
 	cols, dcols, dws   [][]float32
+	zs                 [][]float32 // per-worker shifted images for stride-1 patches
+	cache              []float32   // im2col matrices of the last training forward pass
+	cached             bool
 	wt                 []float32 // weights as [in, out, kh, kw] for the stride-1 input gradient
 	dbs                [][]float64
 	backward           bool
@@ -136,29 +139,53 @@ func (l *Conv2D) Setup(in Shape) (Shape, error) {
 
 func (s Shape) clone() Shape { return append(Shape(nil), s...) }
 
+// colCacheFloats bounds the im2col matrices (in float32 values) kept from
+// a training forward pass for the backward pass, which otherwise recomputes
+// them. (Grouping several samples into one wider GEMM was measured too and
+// was slower: the extra copies cost more than the wider GEMM saves.)
+const colCacheFloats = 16 << 20
+
+// scratch sizes the per-worker buffers.
 func (l *Conv2D) scratch() {
 	p := workers()
-	k := l.cin * l.kh * l.kw * l.oh * l.ow
+	k := l.cin * l.kh * l.kw
+	hw := l.oh * l.ow
 	if len(l.cols) != p {
 		l.cols = make([][]float32, p)
 		l.dcols = make([][]float32, p)
 		l.dws = make([][]float32, p)
 		l.dbs = make([][]float64, p)
 	}
-	for i := range l.cols {
-		if len(l.cols[i]) < k {
-			l.cols[i] = make([]float32, k)
-		}
+	if len(l.zs) != p {
+		l.zs = make([][]float32, p)
 	}
+	for i := range l.cols {
+		l.cols[i] = grow(l.cols[i], k*hw)
+		l.zs[i] = grow(l.zs[i], max((l.oh+l.kh-1)*l.ow, (l.h+l.kh-1)*l.wd))
+	}
+}
+
+// grow returns s with at least n elements, reallocating only if needed.
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:cap(s)]
 }
 
 // Forward convolves the batch x [N, C, H, W].
 func (l *Conv2D) Forward(x *Tensor, train bool) *Tensor {
+	n := x.Shape[0]
 	l.x = x
-	l.y.resizeBatch(x.Shape[0], l.out)
+	l.y.resizeBatch(n, l.out)
 	l.scratch()
+	k := l.cin * l.kh * l.kw * l.oh * l.ow
+	l.cached = train && n*k <= colCacheFloats
+	if l.cached {
+		l.cache = grow(l.cache, n*k)
+	}
 	l.backward = false
-	parallelFor(x.Shape[0], l, &l.wg)
+	parallelFor(n, l, &l.wg)
 	return &l.y
 }
 
@@ -168,30 +195,31 @@ func (l *Conv2D) Backward(dy *Tensor) *Tensor {
 	l.dyIn = dy
 	l.dx.resizeBatch(n, l.in)
 	p := workers()
-	k := l.cin * l.kh * l.kw
-	dcolSize := k * l.oh * l.ow
-	if l.unitStride() {
+	f, kk := l.cfg.Filters, l.kh*l.kw
+	ihw := l.h * l.wd
+	if !l.skipDx && l.unitStride() {
 		// dx = W^T-as-[in, out*kh*kw] times the patches of the padded dy.
-		dcolSize = l.cfg.Filters * l.kh * l.kw * l.h * l.wd
-		if !l.skipDx {
-			if len(l.wt) != len(l.w.Value) {
-				l.wt = make([]float32, len(l.w.Value))
-			}
-			f, kk := l.cfg.Filters, l.kh*l.kw
-			for o := 0; o < f; o++ {
-				for c := 0; c < l.cin; c++ {
-					copy(l.wt[(c*f+o)*kk:(c*f+o+1)*kk], l.w.Value[(o*l.cin+c)*kk:(o*l.cin+c+1)*kk])
-				}
+		if len(l.wt) != len(l.w.Value) {
+			l.wt = make([]float32, len(l.w.Value))
+		}
+		for o := 0; o < f; o++ {
+			for c := 0; c < l.cin; c++ {
+				copy(l.wt[(c*f+o)*kk:(c*f+o+1)*kk], l.w.Value[(o*l.cin+c)*kk:(o*l.cin+c+1)*kk])
 			}
 		}
 	}
 	for i := 0; i < p; i++ {
 		if len(l.dws[i]) < len(l.w.Value) {
 			l.dws[i] = make([]float32, len(l.w.Value))
-			l.dbs[i] = make([]float64, l.cfg.Filters)
+			l.dbs[i] = make([]float64, f)
 		}
-		if !l.skipDx && len(l.dcols[i]) < dcolSize {
-			l.dcols[i] = make([]float32, dcolSize)
+		if l.skipDx {
+			continue
+		}
+		if l.unitStride() {
+			l.dcols[i] = grow(l.dcols[i], f*kk*ihw)
+		} else {
+			l.dcols[i] = grow(l.dcols[i], l.cin*kk*l.oh*l.ow)
 		}
 	}
 	l.backward = true
@@ -219,68 +247,85 @@ func (l *Conv2D) Backward(dy *Tensor) *Tensor {
 	return &l.dx
 }
 
+// run processes the samples [lo, hi) on worker w.
 func (l *Conv2D) run(w, lo, hi int) {
 	if l.backward {
-		l.backwardChunk(w, lo, hi)
-		return
+		clear(l.dws[w][:len(l.w.Value)])
+		clear(l.dbs[w][:l.cfg.Filters])
 	}
+	for n := lo; n < hi; n++ {
+		if l.backward {
+			l.backwardSample(w, n)
+		} else {
+			l.forwardSample(w, n)
+		}
+	}
+}
+
+// colFor returns the im2col matrix [K, HW] of sample n: a slice of the
+// cache when the forward pass keeps it, else worker w's scratch.
+func (l *Conv2D) colFor(w, n int) []float32 {
+	k := l.cin * l.kh * l.kw * l.oh * l.ow
+	if l.cached {
+		return l.cache[n*k : (n+1)*k]
+	}
+	return l.cols[w][:k]
+}
+
+func (l *Conv2D) forwardSample(w, n int) {
 	k := l.cin * l.kh * l.kw
 	hw := l.oh * l.ow
 	in := l.in.Size()
-	col := l.cols[w][:k*hw]
 	f := l.cfg.Filters
-	for n := lo; n < hi; n++ {
-		l.im2col(l.x.Data[n*in:(n+1)*in], col)
-		y := l.y.Data[n*f*hw : (n+1)*f*hw]
-		kernels.SgemmSerial(false, false, f, hw, k, 1, l.w.Value, k, col, hw, 0, y, hw)
-		if l.b != nil {
-			for c := 0; c < f; c++ {
-				bv := l.b.Value[c]
-				yc := y[c*hw : (c+1)*hw]
-				for i := range yc {
-					yc[i] += bv
-				}
+	col := l.colFor(w, n)
+	l.im2col(l.x.Data[n*in:(n+1)*in], col, hw, l.zs[w])
+	y := l.y.Data[n*f*hw : (n+1)*f*hw]
+	kernels.SgemmSerial(false, false, f, hw, k, 1, l.w.Value, k, col, hw, 0, y, hw)
+	if l.b != nil {
+		for c := 0; c < f; c++ {
+			bv := l.b.Value[c]
+			yc := y[c*hw : (c+1)*hw]
+			for i := range yc {
+				yc[i] += bv
 			}
 		}
 	}
 }
 
-func (l *Conv2D) backwardChunk(w, lo, hi int) {
+func (l *Conv2D) backwardSample(w, n int) {
 	k := l.cin * l.kh * l.kw
 	hw := l.oh * l.ow
 	in := l.in.Size()
 	f := l.cfg.Filters
-	col := l.cols[w][:k*hw]
-	dw := l.dws[w][:len(l.w.Value)]
-	db := l.dbs[w][:f]
-	clear(dw)
-	clear(db)
-	for n := lo; n < hi; n++ {
-		dy := l.dyIn.Data[n*f*hw : (n+1)*f*hw]
-		l.im2col(l.x.Data[n*in:(n+1)*in], col)
-		kernels.SgemmSerial(false, true, f, k, hw, 1, dy, hw, col, hw, 1, dw, k)
-		for c := 0; c < f; c++ {
-			var s float32
-			for _, v := range dy[c*hw : (c+1)*hw] {
-				s += v
-			}
-			db[c] += float64(s)
-		}
-		if l.skipDx {
-			continue
-		}
-		if l.unitStride() {
-			kt := f * l.kh * l.kw
-			ihw := l.h * l.wd
-			dcol := l.dcols[w][:kt*ihw]
-			l.dyPatches(dy, dcol)
-			kernels.SgemmSerial(false, false, l.cin, ihw, kt, 1, l.wt, kt, dcol, ihw, 0, l.dx.Data[n*in:(n+1)*in], ihw)
-			continue
-		}
-		dcol := l.dcols[w][:k*hw]
-		kernels.SgemmSerial(true, false, k, hw, f, 1, l.w.Value, k, dy, hw, 0, dcol, hw)
-		l.col2im(dcol, l.dx.Data[n*in:(n+1)*in])
+	col := l.colFor(w, n)
+	if !l.cached {
+		l.im2col(l.x.Data[n*in:(n+1)*in], col, hw, l.zs[w])
 	}
+	dy := l.dyIn.Data[n*f*hw : (n+1)*f*hw]
+	kernels.SgemmSerial(false, true, f, k, hw, 1, dy, hw, col, hw, 1, l.dws[w], k)
+	db := l.dbs[w]
+	for c := 0; c < f; c++ {
+		var s float32
+		for _, v := range dy[c*hw : (c+1)*hw] {
+			s += v
+		}
+		db[c] += float64(s)
+	}
+	if l.skipDx {
+		return
+	}
+	dx := l.dx.Data[n*in : (n+1)*in]
+	if l.unitStride() {
+		kt := f * l.kh * l.kw
+		ihw := l.h * l.wd
+		dcol := l.dcols[w][:kt*ihw]
+		l.dyPatches(dy, dcol, ihw, l.zs[w])
+		kernels.SgemmSerial(false, false, l.cin, ihw, kt, 1, l.wt, kt, dcol, ihw, 0, dx, ihw)
+		return
+	}
+	dcol := l.dcols[w][:k*hw]
+	kernels.SgemmSerial(true, false, k, hw, f, 1, l.w.Value, k, dy, hw, 0, dcol, hw)
+	l.col2im(dcol, dx)
 }
 
 // owRange returns the output columns [ow0, ow1) whose input column
@@ -305,16 +350,47 @@ func (l *Conv2D) owRange(kj int) (int, int) {
 }
 
 // im2col writes the patches of one sample x [C, H, W] into col
-// [C*kh*kw, OH*OW].
-func (l *Conv2D) im2col(x, col []float32) {
+// [C*kh*kw, OH*OW], whose rows start ld values apart.
+//
+// For stride 1 the kh rows of one (c, kj) are windows of the same shifted
+// image, so that image is built once in z (OH+kh-1 rows of OW) and each row
+// is one long copy instead of OH short ones.
+func (l *Conv2D) im2col(x, col []float32, ld int, z []float32) {
 	H, W, OH, OW := l.h, l.wd, l.oh, l.ow
+	if l.unitStride() {
+		hz := OH + l.kh - 1
+		z = z[:hz*OW]
+		for c := 0; c < l.cin; c++ {
+			xc := x[c*H*W : (c+1)*H*W]
+			for kj := 0; kj < l.kw; kj++ {
+				ow0, ow1 := l.owRange(kj)
+				off := kj - l.padL
+				for r := 0; r < hz; r++ {
+					dst := z[r*OW : (r+1)*OW]
+					iy := r - l.padT
+					if iy < 0 || iy >= H {
+						clear(dst)
+						continue
+					}
+					clear(dst[:ow0])
+					clear(dst[ow1:])
+					copy(dst[ow0:ow1], xc[iy*W+ow0+off:iy*W+ow1+off])
+				}
+				for ki := 0; ki < l.kh; ki++ {
+					r := (c*l.kh+ki)*l.kw + kj
+					copy(col[r*ld:r*ld+OH*OW], z[ki*OW:ki*OW+OH*OW])
+				}
+			}
+		}
+		return
+	}
 	sh, sw := l.sh, l.sw
 	r := 0
 	for c := 0; c < l.cin; c++ {
 		xc := x[c*H*W : (c+1)*H*W]
 		for ki := 0; ki < l.kh; ki++ {
 			for kj := 0; kj < l.kw; kj++ {
-				row := col[r*OH*OW : (r+1)*OH*OW]
+				row := col[r*ld : r*ld+OH*OW]
 				r++
 				ow0, ow1 := l.owRange(kj)
 				off := kj - l.padL
@@ -345,35 +421,39 @@ func (l *Conv2D) unitStride() bool { return l.sh == 1 && l.sw == 1 }
 
 // dyPatches writes, for a stride-1 convolution, the patches of the output
 // gradient dy [F, OH, OW] that each input pixel received, into col
-// [F*kh*kw, H*W]: col[(f,ki,kj), (iy,ix)] = dy[f, iy+padT-ki, ix+padL-kj]
-// (zero outside dy). Then dx = wt [C, F*kh*kw] x col, a GEMM with no
-// scatter.
-func (l *Conv2D) dyPatches(dy, col []float32) {
+// [F*kh*kw, H*W] (rows ld values apart): col[(f,ki,kj), (iy,ix)] =
+// dy[f, iy+padT-ki, ix+padL-kj] (zero outside dy). Then dx = wt
+// [C, F*kh*kw] x col, a GEMM with no scatter.
+func (l *Conv2D) dyPatches(dy, col []float32, ld int, z []float32) {
 	H, W, OH, OW := l.h, l.wd, l.oh, l.ow
-	r := 0
+	// z[r][ix] = dy[f, r-(kh-1)+padT, ix+padL-kj]; row (f, ki, kj) is the
+	// window of z that starts at row kh-1-ki.
+	hz := H + l.kh - 1
+	z = z[:hz*W]
 	for f := 0; f < l.cfg.Filters; f++ {
 		df := dy[f*OH*OW : (f+1)*OH*OW]
-		for ki := 0; ki < l.kh; ki++ {
-			for kj := 0; kj < l.kw; kj++ {
-				row := col[r*H*W : (r+1)*H*W]
-				r++
-				off := l.padL - kj // ox = ix + off
-				ix0 := max(0, -off)
-				ix1 := min(W, OW-off)
-				if ix1 < ix0 {
-					ix1 = ix0
+		for kj := 0; kj < l.kw; kj++ {
+			off := l.padL - kj // ox = ix + off
+			ix0 := max(0, -off)
+			ix1 := min(W, OW-off)
+			if ix1 < ix0 {
+				ix1 = ix0
+			}
+			for r := 0; r < hz; r++ {
+				dst := z[r*W : (r+1)*W]
+				oy := r - (l.kh - 1) + l.padT
+				if oy < 0 || oy >= OH {
+					clear(dst)
+					continue
 				}
-				for iy := 0; iy < H; iy++ {
-					dst := row[iy*W : (iy+1)*W]
-					oy := iy + l.padT - ki
-					if oy < 0 || oy >= OH {
-						clear(dst)
-						continue
-					}
-					clear(dst[:ix0])
-					clear(dst[ix1:])
-					copy(dst[ix0:ix1], df[oy*OW+ix0+off:oy*OW+ix1+off])
-				}
+				clear(dst[:ix0])
+				clear(dst[ix1:])
+				copy(dst[ix0:ix1], df[oy*OW+ix0+off:oy*OW+ix1+off])
+			}
+			for ki := 0; ki < l.kh; ki++ {
+				r := (f*l.kh+ki)*l.kw + kj
+				s := (l.kh - 1 - ki) * W
+				copy(col[r*ld:r*ld+H*W], z[s:s+H*W])
 			}
 		}
 	}
