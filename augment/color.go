@@ -96,15 +96,6 @@ func sat8(v int32) uint8 {
 	return uint8(v)
 }
 
-// saturate blends a pixel with its luma: l + f*(v-l), f in 16.16 fixed point.
-func saturate(r, g, b, fi int32) (int32, int32, int32) {
-	l := (19595*r + 38470*g + 7471*b + 0x8000) >> 16
-	r = int32(sat8(l + int32((int64(r-l)*int64(fi)+32768)>>16)))
-	g = int32(sat8(l + int32((int64(g-l)*int64(fi)+32768)>>16)))
-	b = int32(sat8(l + int32((int64(b-l)*int64(fi)+32768)>>16)))
-	return r, g, b
-}
-
 // recip[c] = round(2^16 / c).
 var recip = func() (t [256]int32) {
 	for c := 1; c < 256; c++ {
@@ -122,86 +113,74 @@ func hueShift(shift float64) int32 {
 	return sq
 }
 
-// rotateHue rotates the HSV hue of a pixel by sq/1536 turns, keeping
-// saturation and value.
-func rotateHue(r, g, b, sq int32) (int32, int32, int32) {
-	mx, mn := max(r, g, b), min(r, g, b)
-	c := mx - mn
-	if c == 0 {
-		return r, g, b
-	}
-	var hq int32
-	switch mx {
-	case r:
-		hq = ((g - b) * recip[c]) >> 8
-	case g:
-		hq = 512 + ((b-r)*recip[c])>>8
-	default:
-		hq = 1024 + ((r-g)*recip[c])>>8
-	}
-	hq += sq
-	if hq < 0 {
-		hq += 1536
-	}
-	if hq >= 1536 {
-		hq -= 1536
-	}
-	rise := (c*(hq&255) + 128) >> 8
-	switch hq >> 8 {
-	case 0:
-		return mx, mn + rise, mn
-	case 1:
-		return mx - rise, mx, mn
-	case 2:
-		return mn, mx, mn + rise
-	case 3:
-		return mn, mx - rise, mx
-	case 4:
-		return mn + rise, mn, mx
-	}
-	return mx, mn, mx - rise
-}
-
-// A stage is one per-pixel colour step of a fused pass.
-type stage struct {
-	kind int // stageLUT, stageSat, stageHue
-	lut  [256]uint8
-	arg  int32
-}
-
-const (
-	stageLUT = iota
-	stageSat
-	stageHue
-)
-
-// runStages applies stages in order to every pixel of src, writing dst,
-// and returns the channel sums of the result.
-func runStages(dst, src *image.NRGBA, stages []stage) (sr, sg, sb uint64) {
+// saturatePass blends each pixel of src with its luma into dst:
+// l + f*(v-l), f in 16.16 fixed point.
+func saturatePass(dst, src *image.NRGBA, fi int32) {
 	rows(dst, src, func(d, s []uint8) {
 		d = d[:len(s)]
-		var tr, tg, tb uint32
 		for i := 0; i+3 < len(s); i += 4 {
 			p := s[i : i+4 : i+4]
-			r, g, b := int32(p[0]), int32(p[1]), int32(p[2])
-			for k := range stages {
-				st := &stages[k]
-				switch st.kind {
-				case stageLUT:
-					r, g, b = int32(st.lut[r&255]), int32(st.lut[g&255]), int32(st.lut[b&255])
-				case stageSat:
-					r, g, b = saturate(r, g, b, st.arg)
-				case stageHue:
-					r, g, b = rotateHue(r, g, b, st.arg)
-				}
-			}
 			q := d[i : i+4 : i+4]
-			q[0], q[1], q[2], q[3] = uint8(r), uint8(g), uint8(b), p[3]
-			tr, tg, tb = tr+uint32(r), tg+uint32(g), tb+uint32(b)
+			r, g, b := int32(p[0]), int32(p[1]), int32(p[2])
+			l := (19595*r + 38470*g + 7471*b + 0x8000) >> 16
+			r = l + int32((int64(r-l)*int64(fi)+32768)>>16)
+			g = l + int32((int64(g-l)*int64(fi)+32768)>>16)
+			b = l + int32((int64(b-l)*int64(fi)+32768)>>16)
+			q[0], q[1], q[2], q[3] = sat8(r), sat8(g), sat8(b), p[3]
 		}
-		sr, sg, sb = sr+uint64(tr), sg+uint64(tg), sb+uint64(tb)
 	})
-	return
+}
+
+// huePass rotates the hue of every pixel of src by sq/1536 turns into dst
+// (rotateHue, written out so that the loop has no calls).
+func huePass(dst, src *image.NRGBA, sq int32) {
+	rows(dst, src, func(d, s []uint8) {
+		d = d[:len(s)]
+		for i := 0; i+3 < len(s); i += 4 {
+			p := s[i : i+4 : i+4]
+			q := d[i : i+4 : i+4]
+			r, g, b := int32(p[0]), int32(p[1]), int32(p[2])
+			mx, mn := max(r, g, b), min(r, g, b)
+			c := mx - mn
+			q[3] = p[3]
+			if c == 0 {
+				q[0], q[1], q[2] = p[0], p[1], p[2]
+				continue
+			}
+			var hq int32
+			if mx == r {
+				hq = ((g - b) * recip[c&255]) >> 8
+			} else if mx == g {
+				hq = 512 + ((b-r)*recip[c&255])>>8
+			} else {
+				hq = 1024 + ((r-g)*recip[c&255])>>8
+			}
+			hq += sq
+			if hq < 0 {
+				hq += 1536
+			}
+			if hq >= 1536 {
+				hq -= 1536
+			}
+			rise := (c*(hq&255) + 128) >> 8
+			up, down := uint8(mn+rise), uint8(mx-rise)
+			hi, lo := uint8(mx), uint8(mn)
+			switch hq >> 8 {
+			case 0:
+				q[0], q[1], q[2] = hi, up, lo
+			case 1:
+				q[0], q[1], q[2] = down, hi, lo
+			case 2:
+				q[0], q[1], q[2] = lo, hi, up
+			case 3:
+				q[0], q[1], q[2] = lo, down, hi
+			case 4:
+				q[0], q[1], q[2] = up, lo, hi
+			default:
+				q[0], q[1], q[2] = hi, lo, down
+			}
+		}
+	})
 }
 
 // Jitter randomly changes brightness, contrast, saturation and hue in a
@@ -244,32 +223,34 @@ func (o Jitter) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	return jitter(img, s, perm, on, f)
 }
 
-// jitter applies the enabled adjustments in perm order in at most two
-// fused passes over the pixels: contrast needs the mean of the image as it
-// is just before it, which the first pass computes as it goes.
+// jitter applies the enabled adjustments in perm order, one pass over the
+// pixels each (consecutive brightness/contrast lookup tables are merged).
+// The first pass reads img and writes the target, later ones work in place.
 func jitter(img *image.NRGBA, s *State, perm [4]int, on [4]bool, f [4]float64) *image.NRGBA {
-	var stages [4]stage
-	n := 0
 	src := img
 	var dst *image.NRGBA
-	flush := func() (sr, sg, sb uint64) {
+	next := func() *image.NRGBA {
 		if dst == nil {
 			dst = s.target(img)
 		}
-		sr, sg, sb = runStages(dst, src, stages[:n])
-		src, n = dst, 0
-		return
+		return dst
 	}
-	addLUT := func(lut [256]uint8) {
-		if n > 0 && stages[n-1].kind == stageLUT {
-			prev := &stages[n-1].lut
-			for i := range prev {
-				prev[i] = lut[prev[i]]
-			}
-			return
+	var lut [256]uint8
+	pending := false
+	flush := func() {
+		if pending {
+			applyLUT(next(), src, &lut)
+			src, pending = dst, false
 		}
-		stages[n] = stage{kind: stageLUT, lut: lut}
-		n++
+	}
+	addLUT := func(l [256]uint8) {
+		if pending {
+			for i := range lut {
+				lut[i] = l[lut[i]]
+			}
+		} else {
+			lut, pending = l, true
+		}
 	}
 	for _, i := range perm {
 		if !on[i] {
@@ -281,32 +262,25 @@ func jitter(img *image.NRGBA, s *State, perm [4]int, on [4]bool, f [4]float64) *
 				addLUT(brightnessLUT(f[0]))
 			}
 		case 1:
-			if f[1] == 1 {
-				continue
+			if f[1] != 1 {
+				flush()
+				addLUT(contrastLUT(f[1], grayMean(src)))
 			}
-			var m float64
-			if n == 0 {
-				m = grayMean(src)
-			} else {
-				sr, sg, sb := flush()
-				m = meanOfSums(sr, sg, sb, img.Rect.Dx()*img.Rect.Dy())
-			}
-			addLUT(contrastLUT(f[1], m))
 		case 2:
 			if fi := int32(math.Round(f[2] * 65536)); fi != 65536 {
-				stages[n] = stage{kind: stageSat, arg: fi}
-				n++
+				flush()
+				saturatePass(next(), src, fi)
+				src = dst
 			}
 		case 3:
 			if sq := hueShift(f[3]); sq != 0 {
-				stages[n] = stage{kind: stageHue, arg: sq}
-				n++
+				flush()
+				huePass(next(), src, sq)
+				src = dst
 			}
 		}
 	}
-	if n > 0 {
-		flush()
-	}
+	flush()
 	return src
 }
 

@@ -78,8 +78,20 @@ func (HFlip) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	for y := 0; y < h; y++ {
 		src := img.Pix[y*img.Stride : y*img.Stride+4*w]
 		row := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
-		for i, j := 0, 4*(w-1); j >= 0; i, j = i+4, j-4 {
-			binary.LittleEndian.PutUint32(row[i:], binary.LittleEndian.Uint32(src[j:]))
+		i, j := 0, len(src)-16
+		for ; j >= 0; i, j = i+16, j-16 {
+			s := src[j : j+16 : j+16]
+			d := row[i : i+16 : i+16]
+			a, b := binary.LittleEndian.Uint64(s[8:]), binary.LittleEndian.Uint64(s[:8])
+			binary.LittleEndian.PutUint64(d[:8], a<<32|a>>32)
+			binary.LittleEndian.PutUint64(d[8:], b<<32|b>>32)
+		}
+		for j += 8; j >= 0; i, j = i+8, j-8 {
+			v := binary.LittleEndian.Uint64(src[j : j+8])
+			binary.LittleEndian.PutUint64(row[i:i+8], v<<32|v>>32)
+		}
+		if j == -4 {
+			copy(row[i:i+4], src[:4])
 		}
 	}
 	return dst

@@ -82,6 +82,7 @@ const precBits = 22
 type coeffs struct {
 	start, n []int
 	w        []int32
+	w16      []uint64 // the weights in 16-bit fixed point (non-negative filters)
 	taps     int
 	neg      bool // some weight is negative: results need clipping
 }
@@ -161,6 +162,37 @@ func makeCoeffs(c *coeffs, inSize, outSize, off int, f Filter) {
 		c.start[i] = xmin + lo + off
 		c.n[i] = hi - lo
 	}
+	if c.neg {
+		return
+	}
+	if cap(c.w16) < len(c.w) {
+		c.w16 = make([]uint64, len(c.w))
+	}
+	c.w16 = c.w16[:len(c.w)]
+	for i := 0; i < outSize; i++ {
+		ws, w16 := c.w[i*taps:(i+1)*taps], c.w16[i*taps:(i+1)*taps]
+		total, big := uint64(0), 0
+		for j, w := range ws {
+			w16[j] = uint64(w+1<<(precBits-17)) >> (precBits - 16)
+			total += w16[j]
+			if w16[j] > w16[big] {
+				big = j
+			}
+		}
+		w16[big] += 1<<16 - total
+	}
+}
+
+// Packed arithmetic for non-negative filters: a pixel's R and B (or G and
+// A) go into the two 32-bit lanes of a uint64 and are weighted with 16-bit
+// weights summing to 1<<16, so lanes cannot overflow.
+func rbLanes(p uint64) uint64 { return p&0xff | (p&0xff0000)<<16 }
+func gaLanes(p uint64) uint64 { return p>>8&0xff | (p&0xff000000)<<8 }
+
+const lanesRound = 1<<15 | 1<<47
+
+func packLanes(rb, ga uint64) uint32 {
+	return uint32(rb>>16&0xff) | uint32(ga>>16&0xff)<<8 | uint32(rb>>48&0xff)<<16 | uint32(ga>>48&0xff)<<24
 }
 
 func growInts(s []int, n int) []int {
@@ -234,6 +266,28 @@ func resample(dst, src *image.NRGBA, r image.Rectangle, f Filter, s *State) {
 		trow := tmp[y*tstride : (y+1)*tstride]
 		for x := 0; x < ow; x++ {
 			st, n := hc.start[x], hc.n[x]
+			if n == 2 && !hc.neg {
+				i := 4 * st
+				v := binary.LittleEndian.Uint64(srow[i : i+8])
+				w0, w1 := hc.w16[x*hc.taps], hc.w16[x*hc.taps+1]
+				p0, p1 := v&0xffffffff, v>>32
+				rb := rbLanes(p0)*w0 + rbLanes(p1)*w1 + lanesRound
+				ga := gaLanes(p0)*w0 + gaLanes(p1)*w1 + lanesRound
+				binary.LittleEndian.PutUint32(trow[4*x:], packLanes(rb, ga))
+				continue
+			}
+			if !hc.neg {
+				ws := hc.w16[x*hc.taps : x*hc.taps+n]
+				px := srow[4*st : 4*(st+n)]
+				rb, ga := uint64(lanesRound), uint64(lanesRound)
+				for j, w := range ws {
+					p := uint64(binary.LittleEndian.Uint32(px[4*j:]))
+					rb += rbLanes(p) * w
+					ga += gaLanes(p) * w
+				}
+				binary.LittleEndian.PutUint32(trow[4*x:], packLanes(rb, ga))
+				continue
+			}
 			ws := hc.w[x*hc.taps : x*hc.taps+n]
 			px := srow[4*st : 4*(st+n)]
 			r, g, b, a := int32(half), int32(half), int32(half), int32(half)
@@ -274,6 +328,19 @@ func resample(dst, src *image.NRGBA, r image.Rectangle, f Filter, s *State) {
 			w0, w1 := ws[0], ws[1]
 			for i := range drow {
 				drow[i] = uint8((int32(t0[i])*w0 + int32(t1[i])*w1 + half) >> precBits)
+			}
+			continue
+		case !vc.neg:
+			ws := vc.w16[y*vc.taps : y*vc.taps+n]
+			base := tmp[st*tstride : (st+n)*tstride]
+			for i := 0; i+3 < len(drow); i += 4 {
+				rb, ga := uint64(lanesRound), uint64(lanesRound)
+				for j, w := range ws {
+					p := uint64(binary.LittleEndian.Uint32(base[j*tstride+i:]))
+					rb += rbLanes(p) * w
+					ga += gaLanes(p) * w
+				}
+				binary.LittleEndian.PutUint32(drow[i:], packLanes(rb, ga))
 			}
 			continue
 		}

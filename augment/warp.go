@@ -19,83 +19,122 @@ type affine2 struct{ A, B, C, D, E, F float64 }
 func warp(dst, src *image.NRGBA, m affine2, nearest bool, border Border, fill color.NRGBA) {
 	w, h := dst.Rect.Dx(), dst.Rect.Dy()
 	iw, ih := src.Rect.Dx(), src.Rect.Dy()
-	const fb = 16 // fractional bits of coordinates
-	const one = 1 << fb
+	const one = 1 << warpBits
 	dxA, dxD := int64(math.Round(m.A*one)), int64(math.Round(m.D*one))
-	fillPx := [4]int32{int32(fill.R), int32(fill.G), int32(fill.B), int32(fill.A)}
-	fillU := uint32(fill.R) | uint32(fill.G)<<8 | uint32(fill.B)<<16 | uint32(fill.A)<<24
 	for y := 0; y < h; y++ {
 		drow := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
 		cy := float64(y) + 0.5
 		// Source coordinate of the first pixel centre, shifted by half a
 		// pixel so that integer parts index pixels and fractions weight them.
-		sx := int64(math.Round((m.A*0.5+m.B*cy+m.C-0.5)*one)) + one*4
-		sy := int64(math.Round((m.D*0.5+m.E*cy+m.F-0.5)*one)) + one*4
+		sx := int64(math.Round((m.A*0.5 + m.B*cy + m.C - 0.5) * one))
+		sy := int64(math.Round((m.D*0.5 + m.E*cy + m.F - 0.5) * one))
 		if nearest {
 			sx += one / 2
 			sy += one / 2
-		}
-		for x := 0; x < w; x, sx, sy = x+1, sx+dxA, sy+dxD {
-			// The +4 pixel bias keeps the shifts flooring correctly just
-			// left of/above the image.
-			x0 := int(sx>>fb) - 4
-			y0 := int(sy>>fb) - 4
-			o := drow[4*x : 4*x+4 : 4*x+4]
-			if nearest {
-				xi, yi := borderIndex(x0, iw, border), borderIndex(y0, ih, border)
+			for x := 0; x < w; x, sx, sy = x+1, sx+dxA, sy+dxD {
+				o := drow[4*x : 4*x+4 : 4*x+4]
+				xi, yi := borderIndex(int(sx>>warpBits), iw, border), borderIndex(int(sy>>warpBits), ih, border)
 				if xi < 0 || yi < 0 {
-					binary.LittleEndian.PutUint32(o, fillU)
+					o[0], o[1], o[2], o[3] = fill.R, fill.G, fill.B, fill.A
 				} else {
 					copy(o, src.Pix[yi*src.Stride+4*xi:])
 				}
-				continue
 			}
-			fx := int32(sx>>(fb-8)) & 0xff
-			fy := int32(sy>>(fb-8)) & 0xff
-			w00 := (256 - fx) * (256 - fy)
-			w01 := fx * (256 - fy)
-			w10 := (256 - fx) * fy
-			w11 := fx * fy
-			if x0 >= 0 && y0 >= 0 && x0+1 < iw && y0+1 < ih {
-				// Packed bilinear: each pixel's four channels spread into
-				// 16-bit lanes of a uint64, 8-bit weights.
-				i := y0*src.Stride + 4*x0
-				p := binary.LittleEndian.Uint64(src.Pix[i:])
-				q := binary.LittleEndian.Uint64(src.Pix[i+src.Stride:])
-				fx64, fy64 := uint64(fx), uint64(fy)
-				top := (spread(uint32(p))*(256-fx64) + spread(uint32(p>>32))*fx64 + lanesHalf) >> 8 & laneMask
-				bot := (spread(uint32(q))*(256-fx64) + spread(uint32(q>>32))*fx64 + lanesHalf) >> 8 & laneMask
-				v := (top*(256-fy64) + bot*fy64 + lanesHalf) >> 8 & laneMask
-				binary.LittleEndian.PutUint32(o, pack(v))
-				continue
-			}
-			if border == BorderConstant && (x0 < -1 || y0 < -1 || x0 >= iw || y0 >= ih) {
-				binary.LittleEndian.PutUint32(o, fillU)
-				continue
-			}
-			// Slow path near the edges: each tap looked up on its own.
-			var acc [4]int32
-			taps := [4]struct {
-				x, y int
-				w    int32
-			}{{x0, y0, w00}, {x0 + 1, y0, w01}, {x0, y0 + 1, w10}, {x0 + 1, y0 + 1, w11}}
-			for _, t := range taps {
-				xi, yi := borderIndex(t.x, iw, border), borderIndex(t.y, ih, border)
-				if xi < 0 || yi < 0 {
-					for c := range 4 {
-						acc[c] += fillPx[c] * t.w
-					}
-					continue
-				}
-				p := src.Pix[yi*src.Stride+4*xi:]
-				for c := range 4 {
-					acc[c] += int32(p[c]) * t.w
-				}
-			}
-			for c := range 4 {
-				o[c] = uint8((acc[c] + 32768) >> 16)
-			}
+			continue
 		}
+		// Output pixels [xa, xb) have all four taps inside src.
+		xa, xb := fastRange(sx, dxA, 0, int64(iw-1)*one-1, w)
+		ya, yb := fastRange(sy, dxD, 0, int64(ih-1)*one-1, w)
+		xa, xb = max(xa, ya), min(xb, yb)
+		if xb < xa {
+			xa, xb = 0, 0
+		}
+		for x := 0; x < xa; x++ {
+			warpEdge(drow[4*x:4*x+4:4*x+4], src, sx+int64(x)*dxA, sy+int64(x)*dxD, border, fill)
+		}
+		fx, fy := sx+int64(xa)*dxA, sy+int64(xa)*dxD
+		for x := xa; x < xb; x, fx, fy = x+1, fx+dxA, fy+dxD {
+			// Packed bilinear: each pixel's four channels spread into
+			// 16-bit lanes of a uint64, 8-bit weights.
+			i := int(fy>>warpBits)*src.Stride + 4*int(fx>>warpBits)
+			p := binary.LittleEndian.Uint64(src.Pix[i : i+8])
+			q := binary.LittleEndian.Uint64(src.Pix[i+src.Stride : i+src.Stride+8])
+			wx, wy := uint64(fx>>(warpBits-8))&0xff, uint64(fy>>(warpBits-8))&0xff
+			top := (spread(uint32(p))*(256-wx) + spread(uint32(p>>32))*wx + lanesHalf) >> 8 & laneMask
+			bot := (spread(uint32(q))*(256-wx) + spread(uint32(q>>32))*wx + lanesHalf) >> 8 & laneMask
+			v := (top*(256-wy) + bot*wy + lanesHalf) >> 8 & laneMask
+			binary.LittleEndian.PutUint32(drow[4*x:4*x+4], pack(v))
+		}
+		for x := max(xb, xa); x < w; x++ {
+			warpEdge(drow[4*x:4*x+4:4*x+4], src, sx+int64(x)*dxA, sy+int64(x)*dxD, border, fill)
+		}
+	}
+}
+
+// warpBits is the number of fractional bits of warp coordinates.
+const warpBits = 16
+
+// fastRange returns the x in [0, n) with lo <= v0 + x*d <= hi, an interval.
+func fastRange(v0, d, lo, hi int64, n int) (int, int) {
+	var a, b int64 // inclusive
+	switch {
+	case d == 0:
+		if v0 >= lo && v0 <= hi {
+			return 0, n
+		}
+		return 0, 0
+	case d > 0:
+		a, b = -floorDiv(v0-lo, d), floorDiv(hi-v0, d)
+	default:
+		a, b = -floorDiv(hi-v0, -d), floorDiv(v0-lo, -d)
+	}
+	a, b = max(a, 0), min(b, int64(n)-1)
+	if b < a {
+		return 0, 0
+	}
+	return int(a), int(b) + 1
+}
+
+// floorDiv is ⌊a/b⌋ for b > 0.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
+
+// warpEdge computes one output pixel whose taps may fall outside src.
+func warpEdge(o []uint8, src *image.NRGBA, sx, sy int64, border Border, fill color.NRGBA) {
+	iw, ih := src.Rect.Dx(), src.Rect.Dy()
+	x0, y0 := int(sx>>warpBits), int(sy>>warpBits)
+	if border == BorderConstant && (x0 < -1 || y0 < -1 || x0 >= iw || y0 >= ih) {
+		o[0], o[1], o[2], o[3] = fill.R, fill.G, fill.B, fill.A
+		return
+	}
+	fx := int32(sx>>(warpBits-8)) & 0xff
+	fy := int32(sy>>(warpBits-8)) & 0xff
+	fillPx := [4]int32{int32(fill.R), int32(fill.G), int32(fill.B), int32(fill.A)}
+	var acc [4]int32
+	taps := [4]struct {
+		x, y int
+		w    int32
+	}{{x0, y0, (256 - fx) * (256 - fy)}, {x0 + 1, y0, fx * (256 - fy)}, {x0, y0 + 1, (256 - fx) * fy}, {x0 + 1, y0 + 1, fx * fy}}
+	for _, t := range taps {
+		xi, yi := borderIndex(t.x, iw, border), borderIndex(t.y, ih, border)
+		if xi < 0 || yi < 0 {
+			for c := range 4 {
+				acc[c] += fillPx[c] * t.w
+			}
+			continue
+		}
+		p := src.Pix[yi*src.Stride+4*xi:]
+		for c := range 4 {
+			acc[c] += int32(p[c]) * t.w
+		}
+	}
+	for c := range 4 {
+		o[c] = uint8((acc[c] + 32768) >> 16)
 	}
 }
 
