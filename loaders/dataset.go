@@ -401,6 +401,13 @@ func (d *Dataset) order() []int {
 	return order
 }
 
+// A chunkShuffler is a stream source that can read its chunks (Parquet
+// row groups) in a seeded order; a Shuffle first in a view uses it ahead of
+// the shuffle buffer.
+type chunkShuffler interface {
+	shuffledChunks(ctx context.Context, seed uint64) iter.Seq2[Sample, error]
+}
+
 // item is one element of a sample stream: a sample or an error.
 type item struct {
 	s   Sample
@@ -435,8 +442,13 @@ func (d *Dataset) raw(ctx context.Context, opts ReadOptions) iter.Seq[item] {
 			}
 		}
 	}
+	base := d.src.Samples
+	if cs, ok := d.src.(chunkShuffler); ok && len(d.ops) > 0 && d.ops[0].kind == opShuffle {
+		seed := d.ops[0].seed
+		base = func(ctx context.Context) iter.Seq2[Sample, error] { return cs.shuffledChunks(ctx, seed) }
+	}
 	seq := func(yield func(item) bool) {
-		for s, err := range d.src.Samples(ctx) {
+		for s, err := range base(ctx) {
 			if !yield(item{s, err}) {
 				return
 			}

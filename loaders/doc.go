@@ -31,8 +31,10 @@
 // [Dataset.SplitFraction] and [Dataset.Split] return new views and read no
 // image data. Shuffling is a full seeded permutation for sources with random
 // access (folders, manifests, IDX, CIFAR, shapes) and a bounded shuffle buffer
-// for pure streams (Arrow IPC, Parquet). The same seed gives the same order on
-// every machine, so shard i of n of a shuffled view is a disjoint part of it.
+// for pure streams (Arrow IPC, Parquet; Parquet row groups are also read in a
+// seeded order, so a file sorted by class is still mixed). The same seed
+// gives the same order on every machine, so shard i of n of a shuffled view
+// is a disjoint part of it.
 //
 // # Schema
 //

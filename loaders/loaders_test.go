@@ -707,3 +707,38 @@ func TestWorkersSameOrder(t *testing.T) {
 		t.Errorf("after cancel: %v", lastErr)
 	}
 }
+
+// TestParquetShuffleMixesRowGroups: in a Parquet file sorted by class,
+// shuffling with a small buffer still spreads every class over the order,
+// because row groups are read in a seeded order.
+func TestParquetShuffleMixesRowGroups(t *testing.T) {
+	dir := t.TempDir()
+	images, labels := idxBytes(1000, 2, 2)
+	for i := range 1000 {
+		labels[8+i] = byte(i / 100) // sorted: 100 of class 0, then class 1, ...
+	}
+	writeFile(t, filepath.Join(dir, "s-images-idx3-ubyte"), images)
+	writeFile(t, filepath.Join(dir, "s-labels-idx1-ubyte"), labels)
+	pq := filepath.Join(dir, "sorted.parquet")
+	convert(t, mustOpen(t, filepath.Join(dir, "s-images-idx3-ubyte"), nil), pq, &ConvertOptions{Write: WriteOptions{RowGroupSize: 100}})
+	d := mustOpen(t, pq, nil)
+	var firstSeen []int32
+	seen := map[int32]bool{}
+	var idx []int
+	for _, s := range collect(t, d.Shuffle(3), &ReadOptions{ShuffleBuffer: 50}) {
+		if !seen[s.Label] {
+			seen[s.Label] = true
+			firstSeen = append(firstSeen, s.Label)
+		}
+		idx = append(idx, s.Index)
+	}
+	if slices.IsSorted(firstSeen) {
+		t.Errorf("classes appear in file order %v: row groups were not shuffled", firstSeen)
+	}
+	slices.Sort(idx)
+	for i, v := range idx {
+		if v != i {
+			t.Fatalf("not a permutation of the rows")
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math/rand/v2"
 	"os"
 	"strconv"
 
@@ -221,6 +222,8 @@ type tableSource struct {
 	// batches opens the file and yields its record batches, each valid
 	// until the next one.
 	batches func(ctx context.Context) iter.Seq2[arrow.RecordBatch, error]
+	// groups holds the rows per Parquet row group (nil for Arrow IPC).
+	groups []int
 }
 
 func (t *tableSource) Info() Info   { return t.info }
@@ -338,11 +341,15 @@ func openParquet(path string, cfg *Config) (Source, error) {
 	// stored Arrow schema (files from DuckDB and others have none).
 	kv := pf.MetaData().KeyValueMetadata()
 	kvMeta := arrow.NewMetadata(kv.Keys(), kv.Values())
+	groups := make([]int, pf.NumRowGroups())
+	for i := range groups {
+		groups[i] = int(pf.RowGroup(i).NumRows())
+	}
 	pf.Close()
 	if err != nil {
 		return nil, fmt.Errorf("loaders: %s: %w: parquet schema: %v", path, ErrSchema, err)
 	}
-	t := &tableSource{path: path, maxPixels: cfg.MaxPixels}
+	t := &tableSource{path: path, maxPixels: cfg.MaxPixels, groups: groups}
 	if t.cols, err = mapColumns(schema, path); err != nil {
 		return nil, err
 	}
@@ -358,35 +365,80 @@ func openParquet(path string, cfg *Config) (Source, error) {
 		}
 	}
 	t.batches = func(ctx context.Context) iter.Seq2[arrow.RecordBatch, error] {
-		return func(yield func(arrow.RecordBatch, error) bool) {
-			pf, err := file.OpenParquetFile(path, false)
-			if err != nil {
-				yield(nil, fmt.Errorf("%w: parquet: %v", ErrCorrupt, err))
+		return t.parquetBatches(ctx, nil)
+	}
+	return t, nil
+}
+
+// parquetBatches reads the record batches of the given row groups (nil:
+// all, in file order).
+func (t *tableSource) parquetBatches(ctx context.Context, rowGroups []int) iter.Seq2[arrow.RecordBatch, error] {
+	return func(yield func(arrow.RecordBatch, error) bool) {
+		pf, err := file.OpenParquetFile(t.path, false)
+		if err != nil {
+			yield(nil, fmt.Errorf("%w: parquet: %v", ErrCorrupt, err))
+			return
+		}
+		defer pf.Close()
+		fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: defaultBatchSize}, memory.DefaultAllocator)
+		if err != nil {
+			yield(nil, fmt.Errorf("%w: parquet: %v", ErrCorrupt, err))
+			return
+		}
+		rr, err := fr.GetRecordReader(ctx, nil, rowGroups)
+		if err != nil {
+			yield(nil, fmt.Errorf("%w: parquet: %v", ErrCorrupt, err))
+			return
+		}
+		defer rr.Release()
+		for rr.Next() {
+			if !yield(rr.RecordBatch(), nil) {
 				return
 			}
-			defer pf.Close()
-			fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: defaultBatchSize}, memory.DefaultAllocator)
-			if err != nil {
-				yield(nil, fmt.Errorf("%w: parquet: %v", ErrCorrupt, err))
-				return
-			}
-			rr, err := fr.GetRecordReader(ctx, nil, nil)
-			if err != nil {
-				yield(nil, fmt.Errorf("%w: parquet: %v", ErrCorrupt, err))
-				return
-			}
-			defer rr.Release()
-			for rr.Next() {
-				if !yield(rr.RecordBatch(), nil) {
+		}
+		if err := rr.Err(); err != nil && !errors.Is(err, context.Canceled) {
+			yield(nil, fmt.Errorf("%w: parquet: %v", ErrCorrupt, err))
+		}
+	}
+}
+
+// shuffledChunks yields the samples of a Parquet file row group by row
+// group, in an order of row groups drawn from seed. Dataset.Shuffle uses it
+// before its shuffle buffer, so that a file sorted by class is still mixed
+// across the whole file with bounded memory.
+func (t *tableSource) shuffledChunks(ctx context.Context, seed uint64) iter.Seq2[Sample, error] {
+	return func(yield func(Sample, error) bool) {
+		if t.groups == nil {
+			for s, err := range t.Samples(ctx) {
+				if !yield(s, err) {
 					return
 				}
 			}
-			if err := rr.Err(); err != nil && !errors.Is(err, context.Canceled) {
-				yield(nil, fmt.Errorf("%w: parquet: %v", ErrCorrupt, err))
+			return
+		}
+		base := make([]int, len(t.groups))
+		for i := 1; i < len(base); i++ {
+			base[i] = base[i-1] + t.groups[i-1]
+		}
+		order := rand.New(rand.NewPCG(seed, 0x726f7767726f7570)).Perm(len(t.groups))
+		for _, g := range order {
+			off := base[g]
+			for rec, err := range t.parquetBatches(ctx, []int{g}) {
+				if err != nil {
+					yield(Sample{}, fmt.Errorf("loaders: %s: row group %d: %w", t.path, g, err))
+					return
+				}
+				if err := ctx.Err(); err != nil {
+					yield(Sample{}, err)
+					return
+				}
+				if !tableRows(rec, t.cols, off, t.path, t.info.Classes, t.maxPixels, yield) {
+					return
+				}
+				off += int(rec.NumRows())
 			}
 		}
 	}
-	return t, nil
 }
 
 // parquetLabelRange reads only the label column of a Parquet file and
