@@ -7,6 +7,8 @@ import (
 	"iter"
 	"sync"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
+
 	"github.com/cnnpipe/cnnpipe/augment"
 	"github.com/cnnpipe/cnnpipe/cnn"
 	"github.com/cnnpipe/cnnpipe/loaders"
@@ -48,12 +50,18 @@ type LoaderConfig struct {
 	// ReadBatch is the number of rows per Arrow record read from the
 	// dataset; 0 means 64.
 	ReadBatch int
+	// Readers is the number of goroutines reading the dataset, each one
+	// shard of it, merged back into the dataset's order (see ReadRows).
+	// 0 means min(Workers, 4) for datasets with random access (folders,
+	// manifests, IDX, CIFAR, shapes) and 1 for streams (Arrow, Parquet),
+	// which every shard would have to read in full.
+	Readers int
 }
 
 // A Loader streams a loaders.Dataset to a trainer as mini-batches. It
 // implements cnn.Source: each epoch runs a fresh Pipeline
 //
-//	read (Arrow records) → rows → decode → augment → batch → collate → prefetch
+//	read (Arrow records, Readers shards) → rows → decode → augment → batch → collate → prefetch
 //
 // whose statistics stay available from Stats until the next epoch starts.
 // Per-sample randomness comes from (Seed, epoch, sample index), so the
@@ -89,6 +97,12 @@ func NewLoader(ds *loaders.Dataset, cfg LoaderConfig) (*Loader, error) {
 	}
 	if cfg.ReadBatch <= 0 {
 		cfg.ReadBatch = 64
+	}
+	if cfg.Readers <= 0 {
+		cfg.Readers = 1
+		if _, ok := ds.Source().(loaders.IndexedSource); ok {
+			cfg.Readers = min(cfg.Workers, 4)
+		}
 	}
 	if (cfg.Height > 0) != (cfg.Width > 0) || cfg.Height < 0 || cfg.Width < 0 {
 		return nil, fmt.Errorf("pipeline: loader: input size %dx%d: set both height and width, or neither", cfg.Height, cfg.Width)
@@ -138,10 +152,21 @@ func (l *Loader) Batches(ctx context.Context, epoch int) (*Pipeline, <-chan *Ten
 	if cfg.Shuffle {
 		ds = ds.Shuffle(augment.SampleSeed(cfg.Seed, uint64(epoch), 1<<62))
 	}
-	rr := ds.Records(p.Context(), &loaders.ReadOptions{BatchSize: cfg.ReadBatch, MaxPixels: cfg.MaxPixels})
-	p.Cleanup(rr.Release) // once every stage has stopped
-	recs := ReadRecords(p, "read", rr)
-	rows := Rows(p, "rows", recs, epoch)
+	readers := make([]array.RecordReader, 0, cfg.Readers)
+	for i := range cfg.Readers {
+		shard := ds
+		if cfg.Readers > 1 {
+			var err error
+			if shard, err = ds.Shard(i, cfg.Readers); err != nil {
+				p.fail(&StageError{Stage: "read", Index: -1, Err: err})
+				shard = ds
+			}
+		}
+		rr := shard.Records(p.Context(), &loaders.ReadOptions{BatchSize: cfg.ReadBatch, MaxPixels: cfg.MaxPixels})
+		p.Cleanup(rr.Release) // once every stage has stopped
+		readers = append(readers, rr)
+	}
+	rows := ReadRows(p, readers, epoch)
 	dec := Decode(p, "decode", rows, DecodeConfig{Workers: cfg.Workers, MaxPixels: cfg.MaxPixels})
 	aug := dec
 	if l.post != nil {

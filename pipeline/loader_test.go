@@ -84,10 +84,10 @@ func TestLoaderBatches(t *testing.T) {
 	for _, s := range st {
 		names = append(names, s.Name)
 	}
-	if !slices.Equal(names, []string{"read", "rows", "decode", "batch", "collate", "prefetch", "train"}) {
+	if !slices.Equal(names, []string{"read", "rows", "interleave", "decode", "batch", "collate", "prefetch", "train"}) {
 		t.Errorf("stages %v", names)
 	}
-	if st[len(st)-1].Out != 3 || st[2].Out != 70 {
+	if dec, _ := st.Stage("decode"); st[len(st)-1].Out != 3 || dec.Out != 70 || st[0].Workers != 2 {
 		t.Errorf("stats:\n%s", st)
 	}
 	epochData(t, l, 2)

@@ -49,31 +49,34 @@ func (s *Sample) ID() string { return s.File() }
 func ReadRecords(p *Pipeline, name string, r array.RecordReader) <-chan arrow.RecordBatch {
 	st := p.newStage(name, "source", 1)
 	out := make(chan arrow.RecordBatch, defaultBuffer)
-	p.run(st, func() {
-		defer close(out)
-		for {
-			if p.ctx.Err() != nil {
-				return
-			}
-			start := time.Now()
-			more := r.Next()
-			st.busy(time.Since(start))
-			if !more {
-				if err := r.Err(); err != nil {
-					p.fail(&StageError{Stage: name, Index: st.nIn.Load(), Err: err})
-				}
-				return
-			}
-			rec := r.RecordBatch()
-			rec.Retain() // for the receiver
-			st.in()
-			if !send(p.ctx, out, rec, st) {
-				rec.Release()
-				return
-			}
-		}
-	})
+	p.run(st, func() { readRecords(p, st, r, out) })
 	return out
+}
+
+// readRecords is the body of ReadRecords, as one goroutine of stage st.
+func readRecords(p *Pipeline, st *stage, r array.RecordReader, out chan<- arrow.RecordBatch) {
+	defer close(out)
+	for {
+		if p.ctx.Err() != nil {
+			return
+		}
+		start := time.Now()
+		more := r.Next()
+		st.busy(time.Since(start))
+		if !more {
+			if err := r.Err(); err != nil {
+				p.fail(&StageError{Stage: st.name, Index: -1, Err: err})
+			}
+			return
+		}
+		rec := r.RecordBatch()
+		rec.Retain() // for the receiver
+		st.in()
+		if !send(p.ctx, out, rec, st) {
+			rec.Release()
+			return
+		}
+	}
 }
 
 // Rows returns a channel of the rows of the record batches received from
@@ -84,47 +87,74 @@ func ReadRecords(p *Pipeline, name string, r array.RecordReader) <-chan arrow.Re
 func Rows(p *Pipeline, name string, in <-chan arrow.RecordBatch, epoch int) <-chan *Sample {
 	st := p.newStage(name, "rows", 1)
 	out := make(chan *Sample, defaultBuffer)
-	p.run(st, func() {
-		defer close(out)
-		defer func() {
-			// Release whatever upstream still queues: it closes in
-			// promptly once the pipeline is cancelled.
-			for rec := range in {
-				rec.Release()
-			}
-		}()
-		var nrec int64
-		for {
-			rec, ok := recv(p.ctx, in, st)
-			if !ok {
-				return
-			}
-			st.in()
-			start := time.Now()
-			view, err := loaders.NewRowView(rec)
-			if err != nil {
-				rec.Release()
-				p.fail(&StageError{Stage: name, Index: nrec, Err: fmt.Errorf("record %d: %w", nrec, err)})
-				return
-			}
-			nrec++
-			for i := 0; i < view.Len(); i++ {
-				row := view.Sample(i)
-				s := &Sample{Sample: row, Epoch: epoch}
-				s.Path = strings.Clone(row.Path)
-				s.Split = strings.Clone(row.Split)
-				s.Class = strings.Clone(row.Class)
-				s.Format = strings.Clone(row.Format)
-				s.Data = bytes.Clone(row.Data)
-				st.busy(time.Since(start))
-				if !send(p.ctx, out, s, st) {
-					rec.Release()
-					return
-				}
-				start = time.Now()
-			}
+	p.run(st, func() { rows(p, st, in, epoch, out) })
+	return out
+}
+
+// rows is the body of Rows, as one goroutine of stage st.
+func rows(p *Pipeline, st *stage, in <-chan arrow.RecordBatch, epoch int, out chan<- *Sample) {
+	defer close(out)
+	defer func() {
+		// Release whatever upstream still queues: it closes in promptly
+		// once the pipeline is cancelled.
+		for rec := range in {
 			rec.Release()
 		}
-	})
-	return out
+	}()
+	var nrec int64
+	for {
+		rec, ok := recv(p.ctx, in, st)
+		if !ok {
+			return
+		}
+		st.in()
+		start := time.Now()
+		view, err := loaders.NewRowView(rec)
+		if err != nil {
+			rec.Release()
+			p.fail(&StageError{Stage: st.name, Index: nrec, Err: fmt.Errorf("record %d: %w", nrec, err)})
+			return
+		}
+		nrec++
+		for i := 0; i < view.Len(); i++ {
+			row := view.Sample(i)
+			s := &Sample{Sample: row, Epoch: epoch}
+			s.Path = strings.Clone(row.Path)
+			s.Split = strings.Clone(row.Split)
+			s.Class = strings.Clone(row.Class)
+			s.Format = strings.Clone(row.Format)
+			s.Data = bytes.Clone(row.Data)
+			st.busy(time.Since(start))
+			if !send(p.ctx, out, s, st) {
+				rec.Release()
+				return
+			}
+			start = time.Now()
+		}
+		rec.Release()
+	}
+}
+
+// ReadRows reads every reader in its own goroutine (stages name "read" and
+// "rows" with one goroutine per reader) and returns their rows interleaved
+// round-robin: the first row of readers[0], then of readers[1], and so on.
+// Given the k shards of one view (loaders.Dataset.Shard(i, k)), whose
+// sample j is in shard j%k, the result is the view's order, read k times
+// faster when reading or generating samples is the slow part.
+func ReadRows(p *Pipeline, readers []array.RecordReader, epoch int) <-chan *Sample {
+	k := len(readers)
+	read := p.newStage("read", "source", k)
+	rowSt := p.newStage("rows", "rows", k)
+	outs := make([]<-chan *Sample, k)
+	for i, r := range readers {
+		recs := make(chan arrow.RecordBatch, defaultBuffer)
+		samples := make(chan *Sample, defaultBuffer)
+		p.run(read, func() { readRecords(p, read, r, recs) })
+		p.run(rowSt, func() { rows(p, rowSt, recs, epoch, samples) })
+		outs[i] = samples
+	}
+	if k == 1 {
+		return outs[0]
+	}
+	return Interleave(p, "interleave", outs...)
 }

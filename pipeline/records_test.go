@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -299,5 +300,71 @@ func TestDecodeStageNamesFile(t *testing.T) {
 	_, err = Collect(p, Decode(p, "decode", src, DecodeConfig{MaxPixels: 3}))
 	if !errors.Is(err, loaders.ErrTooLarge) || !strings.Contains(err.Error(), "big.png") {
 		t.Fatalf("pixel limit: Wait() = %v", err)
+	}
+}
+
+// TestReadRowsShards reads k shards of 0..n-1 in parallel and gets the
+// original order back.
+func TestReadRowsShards(t *testing.T) {
+	for _, k := range []int{1, 2, 3, 5} {
+		t.Run(fmt.Sprint(k), func(t *testing.T) {
+			checkNoLeaks(t)
+			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			defer mem.AssertSize(t, 0)
+			const n = 23
+			var readers []array.RecordReader
+			for i := range k {
+				var shard []loaders.Sample
+				for j := i; j < n; j += k {
+					shard = append(shard, testRow(j))
+				}
+				readers = append(readers, recordReader(t, mem, shard, 3))
+			}
+			p := New(context.Background())
+			got, err := Collect(p, ReadRows(p, readers, 0))
+			for _, r := range readers {
+				r.Release()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != n {
+				t.Fatalf("got %d rows, want %d", len(got), n)
+			}
+			for j, s := range got {
+				if s.Index != j {
+					t.Fatalf("row %d has index %d: order lost", j, s.Index)
+				}
+			}
+			if st := p.Stats(); st[0].Workers != k {
+				t.Errorf("read stage has %d workers, want %d", st[0].Workers, k)
+			}
+		})
+	}
+}
+
+func TestInterleaveUnevenAndCancel(t *testing.T) {
+	checkNoLeaks(t)
+	p := New(context.Background())
+	got, err := Collect(p, Interleave(p, "mix",
+		FromSlice(p, "a", []int{0, 3, 6, 9}), FromSlice(p, "b", []int{1, 4}), FromSlice(p, "c", []int{2, 5, 8})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{0, 1, 2, 3, 4, 5, 6, 8, 9}; !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	p = New(context.Background())
+	endless := func(yield func(int) bool) {
+		for i := 0; yield(i); i++ {
+		}
+	}
+	out := Interleave(p, "mix", FromSeq(p, "a", endless), FromSeq(p, "b", endless))
+	<-out
+	p.Stop()
+	for range out {
+	}
+	if err := p.Wait(); err != nil {
+		t.Fatal(err)
 	}
 }

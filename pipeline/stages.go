@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -133,6 +134,37 @@ func Prefetch[T any](p *Pipeline, name string, in <-chan T, depth int) <-chan T 
 			st.in()
 			if !send(p.ctx, out, v, st) {
 				return
+			}
+		}
+	})
+	return out
+}
+
+// Interleave returns a channel that delivers one item from each input in
+// turn, round-robin in the order given, skipping inputs that have closed,
+// until all have closed. The merged order is deterministic: it depends only
+// on the inputs' contents, not on their timing.
+func Interleave[T any](p *Pipeline, name string, ins ...<-chan T) <-chan T {
+	st := p.newStage(name, "interleave", 1)
+	out := make(chan T, defaultBuffer)
+	p.run(st, func() {
+		defer close(out)
+		open := slices.Clone(ins)
+		for len(open) > 0 {
+			for i := 0; i < len(open); {
+				v, ok := recv(p.ctx, open[i], st)
+				if !ok {
+					if p.ctx.Err() != nil {
+						return
+					}
+					open = slices.Delete(open, i, i+1)
+					continue
+				}
+				st.in()
+				if !send(p.ctx, out, v, st) {
+					return
+				}
+				i++
 			}
 		}
 	})
