@@ -282,6 +282,11 @@ func (d *Dataset) Split(name string) (*Dataset, error) {
 	if len(info.Splits) > 0 && !slices.ContainsFunc(info.Splits, func(s SplitInfo) bool { return s.Name == name }) {
 		return nil, fmt.Errorf("loaders: %s: %w %q (have %v)", info.Path, ErrNoSplit, name, splitNames(info.Splits))
 	}
+	if _, indexed := d.src.(IndexedSource); indexed && len(info.Splits) == 0 {
+		return nil, fmt.Errorf("loaders: %s: %w %q: the dataset has no splits", info.Path, ErrNoSplit, name)
+	}
+	// A stream (Arrow, Parquet) learns its splits only by reading: filter
+	// on the split column.
 	return d.with(op{kind: opSplitName, split: name}), nil
 }
 

@@ -239,6 +239,15 @@ func TestIDXDirectorySplits(t *testing.T) {
 	if _, err := d.Split("nope"); !errors.Is(err, ErrNoSplit) {
 		t.Errorf("Split(nope) = %v", err)
 	}
+	if _, err := mustOpen(t, filepath.Join(dir, "t10k-images-idx3-ubyte"), nil).Split("test"); !errors.Is(err, ErrNoSplit) {
+		t.Errorf("Split of a dataset without splits = %v", err)
+	}
+	// Streams filter on the split column.
+	pqs := filepath.Join(t.TempDir(), "splits.parquet")
+	convert(t, d, pqs, nil)
+	if pt := must(mustOpen(t, pqs, nil).Split("test")); len(collect(t, pt, nil)) != 12 {
+		t.Errorf("parquet test split")
+	}
 	// To a folder with split directories and back.
 	all := collect(t, d, nil)
 	out := filepath.Join(t.TempDir(), "mnist")
@@ -275,7 +284,7 @@ func samePixelsByIndex(t *testing.T, a, b []Sample) {
 
 func TestCIFAR(t *testing.T) {
 	t.Run("cifar10", func(t *testing.T) {
-		dir := t.TempDir()
+		dir := filepath.Join(t.TempDir(), "cifar-10-batches-bin")
 		writeFile(t, filepath.Join(dir, "data_batch_1.bin"), cifarBytes(7, false))
 		writeFile(t, filepath.Join(dir, "data_batch_2.bin"), cifarBytes(5, false))
 		writeFile(t, filepath.Join(dir, "test_batch.bin"), cifarBytes(4, false))
@@ -296,6 +305,11 @@ func TestCIFAR(t *testing.T) {
 			if s.Data[3*p] != rec[1+p] || s.Data[3*p+1] != rec[1+1024+p] || s.Data[3*p+2] != rec[1+2048+p] {
 				t.Fatalf("pixel %d differs", p)
 			}
+		}
+		// The directory a download unpacks to, holding only the batches directory.
+		parent := filepath.Dir(dir)
+		if d2 := mustOpen(t, parent, nil); d2.Info().Format != "cifar10" || d2.Info().Path != dir || d2.Info().Count != 16 {
+			t.Errorf("parent directory: %+v", d2.Info())
 		}
 		if ss[12].Split != "test" || ss[12].Index != 12 {
 			t.Fatalf("first test sample %+v", ss[12])

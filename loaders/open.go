@@ -27,6 +27,13 @@ func Open(path string, cfg *Config) (*Dataset, error) {
 		if err != nil {
 			return nil, err
 		}
+		if format == "folder" {
+			// A download unpacked into its own directory, such as
+			// cifar-10/cifar-10-batches-bin/: use the one subdirectory.
+			if sub, f, ok := packedSubdir(path); ok {
+				path, format = sub, f
+			}
+		}
 	}
 	var src Source
 	var err error
@@ -159,4 +166,34 @@ func detectDir(dir string) (string, error) {
 		return "cifar100", nil
 	}
 	return "folder", nil
+}
+
+// packedSubdir reports whether dir holds exactly one subdirectory, no
+// images, and that subdirectory is an IDX, CIFAR or manifest dataset.
+func packedSubdir(dir string) (string, string, bool) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return "", "", false
+	}
+	sub := ""
+	for _, e := range ents {
+		switch {
+		case strings.HasPrefix(e.Name(), "."):
+		case e.IsDir():
+			if sub != "" {
+				return "", "", false
+			}
+			sub = filepath.Join(dir, e.Name())
+		case IsImageFile(e.Name()):
+			return "", "", false
+		}
+	}
+	if sub == "" {
+		return "", "", false
+	}
+	f, err := detectDir(sub)
+	if err != nil || f == "folder" {
+		return "", "", false
+	}
+	return sub, f, true
 }
