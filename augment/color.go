@@ -116,6 +116,20 @@ func hueShift(shift float64) int32 {
 // saturatePass blends each pixel of src with its luma into dst:
 // l + f*(v-l), f in 16.16 fixed point.
 func saturatePass(dst, src *image.NRGBA, fi int32) {
+	if fi > 1<<22 {
+		// Factors above 64 would overflow the 32-bit products.
+		rows(dst, src, func(d, s []uint8) {
+			for i := 0; i+3 < len(s); i += 4 {
+				l := int64(luma(s[i], s[i+1], s[i+2]))
+				for c := range 3 {
+					v := l + ((int64(s[i+c])-l)*int64(fi)+32768)>>16
+					d[i+c] = uint8(min(max(v, 0), 255))
+				}
+				d[i+3] = s[i+3]
+			}
+		})
+		return
+	}
 	rows(dst, src, func(d, s []uint8) {
 		d = d[:len(s)]
 		for i := 0; i+3 < len(s); i += 4 {
@@ -123,10 +137,10 @@ func saturatePass(dst, src *image.NRGBA, fi int32) {
 			q := d[i : i+4 : i+4]
 			r, g, b := int32(p[0]), int32(p[1]), int32(p[2])
 			l := (19595*r + 38470*g + 7471*b + 0x8000) >> 16
-			r = l + int32((int64(r-l)*int64(fi)+32768)>>16)
-			g = l + int32((int64(g-l)*int64(fi)+32768)>>16)
-			b = l + int32((int64(b-l)*int64(fi)+32768)>>16)
-			q[0], q[1], q[2], q[3] = sat8(r), sat8(g), sat8(b), p[3]
+			r = l + ((r-l)*fi+32768)>>16
+			g = l + ((g-l)*fi+32768)>>16
+			b = l + ((b-l)*fi+32768)>>16
+			q[0], q[1], q[2], q[3] = uint8(min(max(r, 0), 255)), uint8(min(max(g, 0), 255)), uint8(min(max(b, 0), 255)), p[3]
 		}
 	})
 }

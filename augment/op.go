@@ -23,13 +23,20 @@ type Op interface {
 	Apply(img *image.NRGBA, s *State) *image.NRGBA
 }
 
-// Compose applies its ops in order.
+// Compose applies its ops in order. A random resized crop followed by
+// flips and a rotation or affine map is applied as one warp (see
+// fuse.go): same draws and trace, one resampling instead of three.
 type Compose []Op
 
 // Apply implements [Op].
 func (c Compose) Apply(img *image.NRGBA, s *State) *image.NRGBA {
-	for _, op := range c {
-		img = op.Apply(img, s)
+	for i := 0; i < len(c); i++ {
+		if n := fusedChain(c[i:]); n > 0 {
+			img = applyFused(c[i:i+n], img, s)
+			i += n - 1
+			continue
+		}
+		img = c[i].Apply(img, s)
 	}
 	return img
 }

@@ -368,3 +368,20 @@ func TestStateBuffers(t *testing.T) {
 		t.Errorf("NewImage/Release allocate %v times per run", got)
 	}
 }
+
+func TestHugeSaturation(t *testing.T) {
+	src := testImage(0, 0, 5, 5, 3, false)
+	out := Jitter{Saturation: Range{100, 100}}.Apply(src, NewState(0, 0, 0))
+	for y := range 5 {
+		for x := range 5 {
+			p := at(src, x, y)
+			l := math.Round(refLuma(p))
+			for c := range 3 {
+				want := math.Max(0, math.Min(255, l+100*(p[c]-l)))
+				if got := at(out, x, y)[c]; math.Abs(got-want) > 1 && !(want == 255 || want == 0) {
+					t.Fatalf("(%d,%d,%d) = %v, want %v", x, y, c, got, want)
+				}
+			}
+		}
+	}
+}

@@ -168,9 +168,19 @@ type Rotate struct {
 
 // Apply implements [Op].
 func (o Rotate) Apply(img *image.NRGBA, s *State) *image.NRGBA {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	m := o.draw(w, h, s)
+	out := s.NewImage(w, h)
+	warp(out, img, m, o.Nearest, o.Border, opaque(o.Fill))
+	s.Release(img)
+	return out
+}
+
+// draw draws the angle, records it and returns the inverse mapping for a
+// w×h image.
+func (o Rotate) draw(w, h int, s *State) affine2 {
 	angle := o.Degrees.draw(&s.Rand)
 	s.record("rotate", Param{"angle", angle})
-	w, h := img.Rect.Dx(), img.Rect.Dy()
 	// Output pixel p maps back to R(-angle) about the centre; with y down,
 	// a counter-clockwise turn on screen of +angle has the inverse
 	// [cos -sin; sin cos] applied to (x-cx, y-cy).
@@ -180,10 +190,7 @@ func (o Rotate) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	m := affine2{A: cs, B: -sn, D: sn, E: cs}
 	m.C = cx - m.A*cx - m.B*cy
 	m.F = cy - m.D*cx - m.E*cy
-	out := s.NewImage(w, h)
-	warp(out, img, m, o.Nearest, o.Border, opaque(o.Fill))
-	s.Release(img)
-	return out
+	return m
 }
 
 func (o Rotate) String() string {
@@ -215,6 +222,16 @@ type Affine struct {
 // Apply implements [Op].
 func (o Affine) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
+	m := o.draw(w, h, s)
+	out := s.NewImage(w, h)
+	warp(out, img, m, o.Nearest, o.Border, opaque(o.Fill))
+	s.Release(img)
+	return out
+}
+
+// draw draws the parameters, records them and returns the inverse mapping
+// for a w×h image.
+func (o Affine) draw(w, h int, s *State) affine2 {
 	r := &s.Rand
 	angle := o.Degrees.draw(r)
 	maxDx, maxDy := o.Translate[0]*float64(w), o.Translate[1]*float64(h)
@@ -227,11 +244,15 @@ func (o Affine) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	shx, shy := o.ShearX.draw(r), o.ShearY.draw(r)
 	s.record("affine", Param{"angle", angle}, Param{"tx", tx}, Param{"ty", ty}, Param{"scale", scale},
 		Param{"shx", shx}, Param{"shy", shy})
-	m := inverseAffine(float64(w)/2, float64(h)/2, angle, tx, ty, scale, shx, shy)
-	out := s.NewImage(w, h)
-	warp(out, img, m, o.Nearest, o.Border, opaque(o.Fill))
-	s.Release(img)
-	return out
+	return inverseAffine(float64(w)/2, float64(h)/2, angle, tx, ty, scale, shx, shy)
+}
+
+// then returns the mapping a∘b: first b, then a.
+func (a affine2) then(b affine2) affine2 {
+	return affine2{
+		A: a.A*b.A + a.B*b.D, B: a.A*b.B + a.B*b.E, C: a.A*b.C + a.B*b.F + a.C,
+		D: a.D*b.A + a.E*b.D, E: a.D*b.B + a.E*b.E, F: a.D*b.C + a.E*b.F + a.F,
+	}
 }
 
 // inverseAffine is torchvision's _get_inverse_affine_matrix.
