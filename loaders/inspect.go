@@ -35,7 +35,8 @@ type Report struct {
 	Splits      []SplitInfo    // readable samples per split, in order of appearance
 	ClassCounts []int          // readable samples per label
 	Formats     map[string]int // readable samples per format
-	Sizes       []SizeCount    // by decreasing count
+	Sizes       []SizeCount    // by decreasing count (at most 4096 distinct sizes are tracked)
+	OtherSizes  int            // images whose size was not tracked (beyond 4096 distinct sizes)
 	// MinHeight etc. are the extremes of the image sizes.
 	MinHeight, MaxHeight, MinWidth, MaxWidth int
 	Unreadable                               int            // samples that could not be read
@@ -68,7 +69,11 @@ func Inspect(ctx context.Context, d *Dataset, opts *InspectOptions) (*Report, er
 		}
 		r.ClassCounts[s.Label]++
 		r.Formats[s.Format]++
-		sizes[[3]int{s.Height, s.Width, s.Channels}]++
+		if k := [3]int{s.Height, s.Width, s.Channels}; sizes[k] > 0 || len(sizes) < maxSizes {
+			sizes[k]++
+		} else {
+			r.OtherSizes++
+		}
 		if r.Count == 1 {
 			r.MinHeight, r.MaxHeight, r.MinWidth, r.MaxWidth = s.Height, s.Height, s.Width, s.Width
 		}
@@ -103,6 +108,9 @@ func Inspect(ctx context.Context, d *Dataset, opts *InspectOptions) (*Report, er
 	r.Unreadable, r.Errors = skips.Count(), skips.Errors()
 	return r, nil
 }
+
+// maxSizes bounds the distinct image sizes Inspect tracks.
+const maxSizes = 4096
 
 // maxListed bounds the sizes and errors WriteText prints.
 const maxListed = 20
@@ -150,6 +158,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.Count > 0 {
 		fmt.Fprintf(&b, "sizes:    %d distinct (height x width x channels); height %d..%d, width %d..%d\n",
 			len(r.Sizes), r.MinHeight, r.MaxHeight, r.MinWidth, r.MaxWidth)
+		if r.OtherSizes > 0 {
+			fmt.Fprintf(&b, "  (%d images of further sizes not tallied)\n", r.OtherSizes)
+		}
 		for i, s := range r.Sizes {
 			if i == maxListed {
 				fmt.Fprintf(&b, "  ... %d more\n", len(r.Sizes)-maxListed)

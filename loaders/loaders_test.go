@@ -756,3 +756,45 @@ func TestParquetShuffleMixesRowGroups(t *testing.T) {
 		}
 	}
 }
+
+func TestInspect(t *testing.T) {
+	dir := t.TempDir()
+	writeIDX(t, dir, "train", 30, 3, 4, false)
+	writeIDX(t, dir, "t10k", 10, 3, 4, true)
+	rep, err := Inspect(context.Background(), mustOpen(t, dir, nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Count != 40 || len(rep.Splits) != 2 || rep.Splits[0] != (SplitInfo{"train", 30}) || rep.Splits[1] != (SplitInfo{"test", 10}) {
+		t.Fatalf("report %+v", rep)
+	}
+	if !slices.Equal(rep.ClassCounts, []int{4, 4, 4, 4, 4, 4, 4, 4, 4, 4}) || rep.Formats["raw"] != 40 ||
+		len(rep.Sizes) != 1 || rep.Sizes[0] != (SizeCount{3, 4, 1, 40}) {
+		t.Fatalf("report %+v", rep)
+	}
+	root := t.TempDir()
+	makeFolder(t, root, []string{"a", "b"}, 10, "png", "bmp")
+	writeFile(t, filepath.Join(root, "b", "zz.png"), pngHeader(100000, 100000))
+	rep, err = Inspect(context.Background(), mustOpen(t, root, nil), &InspectOptions{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Widths 8..12 (i%5) and heights 6 (a) or 7 (b); gray every third image.
+	if rep.Count != 20 || rep.Unreadable != 1 || rep.MinWidth != 8 || rep.MaxWidth != 12 || rep.MinHeight != 6 || rep.MaxHeight != 7 {
+		t.Fatalf("report %+v", rep)
+	}
+	total := 0
+	for _, s := range rep.Sizes {
+		total += s.Count
+	}
+	if total != 20 || rep.Formats["png"] != 10 || rep.Formats["bmp"] != 10 {
+		t.Fatalf("sizes %+v formats %v", rep.Sizes, rep.Formats)
+	}
+	var out bytes.Buffer
+	rep.WriteText(&out)
+	for _, want := range []string{"images:   20 readable, 1 unreadable", "unreadable: 1", "zz.png", "too large"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, out.String())
+		}
+	}
+}
