@@ -1,6 +1,9 @@
 package cnn
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // BatchNormConfig configures a BatchNorm layer.
 type BatchNormConfig struct {
@@ -28,7 +31,9 @@ type BatchNorm struct {
 	x                 *Tensor
 	y, dx             Tensor
 	mean, invstd      []float64
-	train             bool
+	train, backward   bool
+	dyIn              *Tensor
+	wg                sync.WaitGroup
 }
 
 // NewBatchNorm returns a BatchNorm layer configured by cfg.
@@ -83,10 +88,29 @@ func (l *BatchNorm) Params() []*Param {
 // running statistics) and with the running statistics otherwise.
 func (l *BatchNorm) Forward(x *Tensor, train bool) *Tensor {
 	l.x, l.train = x, train
-	n := x.Shape[0]
 	l.y.Resize(x.Shape...)
+	l.backward = false
+	parallelFor(l.c, l, &l.wg)
+	if train {
+		l.NumBatchesTracked++
+	}
+	return &l.y
+}
+
+// run normalizes (or back-propagates) channels [lo, hi).
+func (l *BatchNorm) run(_, lo, hi int) {
+	if l.backward {
+		l.backwardChannels(lo, hi)
+	} else {
+		l.forwardChannels(lo, hi)
+	}
+}
+
+func (l *BatchNorm) forwardChannels(lo, hi int) {
+	x, train := l.x, l.train
+	n := x.Shape[0]
 	cfg := l.Config()
-	for c := 0; c < l.c; c++ {
+	for c := lo; c < hi; c++ {
 		var mean, invstd float64
 		if train {
 			var s float64
@@ -127,19 +151,23 @@ func (l *BatchNorm) Forward(x *Tensor, train bool) *Tensor {
 			}
 		}
 	}
-	if train {
-		l.NumBatchesTracked++
-	}
-	return &l.y
 }
 
 // Backward computes the gradients of the batch-statistics normalization
 // (in evaluation mode, of the fixed affine map).
 func (l *BatchNorm) Backward(dy *Tensor) *Tensor {
-	n := dy.Shape[0]
 	l.dx.Resize(dy.Shape...)
+	l.dyIn = dy
+	l.backward = true
+	parallelFor(l.c, l, &l.wg)
+	return &l.dx
+}
+
+func (l *BatchNorm) backwardChannels(lo, hi int) {
+	dy := l.dyIn
+	n := dy.Shape[0]
 	m := float64(n * l.s)
-	for c := 0; c < l.c; c++ {
+	for c := lo; c < hi; c++ {
 		mean, invstd := l.mean[c], l.invstd[c]
 		var sdy, sdyx float64
 		for i := 0; i < n; i++ {
@@ -165,5 +193,4 @@ func (l *BatchNorm) Backward(dy *Tensor) *Tensor {
 			}
 		}
 	}
-	return &l.dx
 }

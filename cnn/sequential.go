@@ -51,6 +51,8 @@ type Sequential struct {
 	spec   *Spec
 	seed   uint64
 	step   uint64
+	// chunkX and evalOut serve evaluation of large batches in chunks.
+	chunkX, evalOut Tensor
 	// exec is the order in which layers run: the identity, except that an
 	// element-wise monotonic activation followed by max pooling runs after
 	// the pooling (f(max(x)) = max(f(x)), with the same gradients), on four
@@ -212,10 +214,39 @@ func (m *Sequential) forward(x *Tensor, train bool, end int) *Tensor {
 			}
 		}
 	}
+	if !train && x.Shape[0] > evalChunk {
+		return m.forwardChunks(x, end)
+	}
 	for _, i := range m.exec[:end] {
 		x = m.layers[i].Forward(x, train)
 	}
 	return x
+}
+
+// evalChunk is the largest batch evaluated in one pass: larger batches are
+// split so that the activations stay in cache (a batch of 256 seed images
+// is about 2.5x slower per image in one pass than in four).
+const evalChunk = 64
+
+// forwardChunks evaluates x in chunks of evalChunk samples.
+func (m *Sequential) forwardChunks(x *Tensor, end int) *Tensor {
+	n := x.Shape[0]
+	size := len(x.Data) / n
+	for lo := 0; lo < n; lo += evalChunk {
+		hi := min(lo+evalChunk, n)
+		m.chunkX.Shape = append(append(m.chunkX.Shape[:0], hi-lo), x.Shape[1:]...)
+		m.chunkX.Data = x.Data[lo*size : hi*size]
+		y := &m.chunkX
+		for _, i := range m.exec[:end] {
+			y = m.layers[i].Forward(y, false)
+		}
+		osz := len(y.Data) / (hi - lo)
+		if lo == 0 {
+			m.evalOut.resizeBatch(n, Shape(y.Shape[1:]))
+		}
+		copy(m.evalOut.Data[lo*osz:hi*osz], y.Data)
+	}
+	return &m.evalOut
 }
 
 // backward runs the backward pass of layers [0, end) from dy.
