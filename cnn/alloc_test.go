@@ -7,8 +7,8 @@ import (
 // TestTrainStepNoAllocs checks that a warm training step (forward, loss,
 // backward, update) and a warm evaluation pass allocate nothing.
 func TestTrainStepNoAllocs(t *testing.T) {
-	if testing.CoverMode() != "" {
-		t.Skip("coverage instrumentation allocates")
+	if testing.CoverMode() != "" || raceEnabled {
+		t.Skip("coverage and the race detector allocate")
 	}
 	tr := newLineTrainer(t, 1, "")
 	var b Batch
