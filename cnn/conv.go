@@ -125,6 +125,9 @@ func (l *Conv2D) Setup(in Shape) (Shape, error) {
 	l.in, l.out = in.clone(), Shape{c.Filters, oh, ow}
 	l.cin, l.h, l.wd, l.oh, l.ow = in[0], h, w, oh, ow
 	k := l.cin * l.kh * l.kw
+	if float64(k)*float64(c.Filters) > maxLayerParams || float64(k)*float64(oh*ow) > maxLayerParams {
+		return nil, shapeErr("conv2d", in, "%d filters of %dx%dx%d over %dx%d positions exceed the size limit of a layer", c.Filters, l.cin, l.kh, l.kw, oh, ow)
+	}
 	init := c.Init
 	if init == InitAuto {
 		init = InitGlorotUniform

@@ -54,6 +54,9 @@ func (l *Dense) Setup(in Shape) (Shape, error) {
 	if l.cfg.Units <= 0 {
 		return nil, shapeErr("dense", in, "units must be positive, got %d", l.cfg.Units)
 	}
+	if float64(in[0])*float64(l.cfg.Units) > maxLayerParams {
+		return nil, shapeErr("dense", in, "%d x %d weights exceed the size limit of a layer", l.cfg.Units, in[0])
+	}
 	l.in, l.out = in[0], l.cfg.Units
 	init := l.cfg.Init
 	if init == InitAuto {

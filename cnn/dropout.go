@@ -82,4 +82,5 @@ func (l *Dropout) Backward(dy *Tensor) *Tensor {
 	return &l.dx
 }
 
+// String describes the layer, e.g. "Dropout(0.25)".
 func (l *Dropout) String() string { return fmt.Sprintf("Dropout(%v)", l.rate) }

@@ -138,6 +138,11 @@ func (p *Param) initialize(rng *rand.Rand) {
 	}
 }
 
+// maxLayerParams bounds the weights (and the im2col matrix) of one layer,
+// so that a spec cannot ask for a huge allocation: 2^28 float32 values
+// (1 GiB).
+const maxLayerParams = 1 << 28
+
 // inputGradSkipper is implemented by layers that can skip computing the
 // gradient with respect to their input (the first layer of a model).
 type inputGradSkipper interface {

@@ -26,6 +26,7 @@ type ShapeError struct {
 	Err error
 }
 
+// Error names the layer, its kind, its input shape and the problem.
 func (e *ShapeError) Error() string {
 	return fmt.Sprintf("layer %d (%s): input shape %v: %v", e.Index, e.Kind, e.Input, e.Err)
 }

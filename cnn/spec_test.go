@@ -116,6 +116,8 @@ func TestSpecErrors(t *testing.T) {
 		{"json trailing", `{"input": {"height": 2, "width": 2}, "layers": [{"type": "flatten"}]} {}`, "trailing", false},
 		{"dense on image", head + "  - {type: dense, units: 3}\n", "layer 0 (dense): input shape (None, 1, 28, 28)", true},
 		{"kernel too big", head + "  - {type: maxpool2d, size: 2}\n  - {type: conv2d, filters: 2, kernel: 15}\n", "layer 1 (conv2d): input shape (None, 1, 14, 14): kernel 15x15 is larger", true},
+		{"huge dense", "input: {height: 16384, width: 16384, channels: 16}\nlayers: [{type: flatten}, {type: dense, units: 65536}]\n", "size limit", true},
+		{"huge conv", "input: {height: 16384, width: 16384, channels: 16384}\nlayers: [{type: conv2d, filters: 65536, kernel: 16}]\n", "size limit", true},
 		{"softmax on image", head + "  - {type: conv2d, filters: 2, kernel: 3, activation: softmax}\n", "layer 0 (conv2d softmax)", true},
 	}
 	for _, c := range cases {
