@@ -43,7 +43,9 @@ type WriteOptions struct {
 	RowGroupSize int
 	// Compression is the codec: for Parquet "snappy" (default), "zstd",
 	// "gzip", "brotli", "lz4" or "none"; for Arrow IPC "none" (default),
-	// "zstd" or "lz4". Ignored for folders.
+	// "zstd" or "lz4" (pyarrow reads compressed IPC; Arrow JS needs a codec
+	// registered for it, so keep the default for files meant for browsers).
+	// Ignored for folders.
 	Compression string
 	// Overwrite allows replacing an existing output file (never a folder).
 	Overwrite bool
