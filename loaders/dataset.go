@@ -368,6 +368,30 @@ func (d *Dataset) indexLabels(ctx context.Context) ([]int, []int32, error) {
 		}
 		_ = is
 	}
+	// A stream that lists its labels (Parquet reads the label column alone):
+	// membership does not depend on order as long as no shard (which counts
+	// positions in the shuffled stream) or split-name filter is involved.
+	if lb, ok := d.src.(Labeler); ok && !d.hasOp(opShard) && !d.hasOp(opSplitName) {
+		all, err := lb.Labels(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		var idx []int
+		var labels []int32
+		for i, l := range all {
+			keep := l >= 0
+			for _, o := range d.ops {
+				if o.kind == opFilter && !o.member(i) {
+					keep = false
+				}
+			}
+			if keep {
+				idx = append(idx, i)
+				labels = append(labels, l)
+			}
+		}
+		return idx, labels, nil
+	}
 	var idx []int
 	var labels []int32
 	for s, err := range d.Samples(ctx, &ReadOptions{OnError: Skip}) {

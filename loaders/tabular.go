@@ -441,38 +441,82 @@ func (t *tableSource) shuffledChunks(ctx context.Context, seed uint64) iter.Seq2
 	}
 }
 
-// parquetLabelRange reads only the label column of a Parquet file and
-// returns the numeric class names "0".."max label".
-func parquetLabelRange(path, name string) ([]string, error) {
+// Labels reads the label column alone (Parquet only; Arrow IPC files are
+// read whole). Null or negative labels are returned as -1.
+func (t *tableSource) Labels(ctx context.Context) ([]int32, error) {
+	if t.groups == nil {
+		var labels []int32
+		for s, err := range t.Samples(ctx) {
+			if err != nil {
+				var se *SampleError
+				if errors.As(err, &se) {
+					labels = append(labels, -1)
+					continue
+				}
+				return nil, err
+			}
+			labels = append(labels, s.Label)
+		}
+		return labels, nil
+	}
+	labels := make([]int32, 0, t.info.Count)
+	err := readParquetColumn(ctx, t.path, ColLabel, func(a arrow.Array) {
+		for i := 0; i < a.Len(); i++ {
+			v := int64(-1)
+			if !a.IsNull(i) {
+				v = intAt(a, i)
+			}
+			if v < 0 || v > 1<<31-1 || (len(t.info.Classes) > 0 && int(v) >= len(t.info.Classes)) {
+				v = -1
+			}
+			labels = append(labels, int32(v))
+		}
+	})
+	return labels, err
+}
+
+// readParquetColumn streams one top-level primitive column of a Parquet file.
+func readParquetColumn(ctx context.Context, path, name string, fn func(arrow.Array)) error {
 	pf, err := file.OpenParquetFile(path, false)
 	if err != nil {
-		return nil, fmt.Errorf("loaders: %s: %w: parquet: %v", path, ErrCorrupt, err)
+		return fmt.Errorf("loaders: %s: %w: parquet: %v", path, ErrCorrupt, err)
 	}
 	defer pf.Close()
 	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 64 << 10}, memory.DefaultAllocator)
 	if err != nil {
-		return nil, fmt.Errorf("loaders: %s: %w: parquet: %v", path, ErrCorrupt, err)
+		return fmt.Errorf("loaders: %s: %w: parquet: %v", path, ErrCorrupt, err)
 	}
 	col := pf.MetaData().Schema.ColumnIndexByName(name) // a leaf index, not a field index
 	if col < 0 {
-		return nil, fileErr(path, ErrSchema, "no leaf column %q", name)
+		return fileErr(path, ErrSchema, "no leaf column %q", name)
 	}
-	rr, err := fr.GetRecordReader(context.Background(), []int{col}, nil)
+	rr, err := fr.GetRecordReader(ctx, []int{col}, nil)
 	if err != nil {
-		return nil, fmt.Errorf("loaders: %s: %w: parquet: %v", path, ErrCorrupt, err)
+		return fmt.Errorf("loaders: %s: %w: parquet: %v", path, ErrCorrupt, err)
 	}
 	defer rr.Release()
-	maxLabel := int64(-1)
 	for rr.Next() {
-		a := rr.RecordBatch().Column(0)
+		fn(rr.RecordBatch().Column(0))
+	}
+	if err := rr.Err(); err != nil {
+		return fmt.Errorf("loaders: %s: %w: parquet: %v", path, ErrCorrupt, err)
+	}
+	return nil
+}
+
+// parquetLabelRange reads only the label column of a Parquet file and
+// returns the numeric class names "0".."max label".
+func parquetLabelRange(path, name string) ([]string, error) {
+	maxLabel := int64(-1)
+	err := readParquetColumn(context.Background(), path, name, func(a arrow.Array) {
 		for i := 0; i < a.Len(); i++ {
 			if !a.IsNull(i) {
 				maxLabel = max(maxLabel, intAt(a, i))
 			}
 		}
-	}
-	if err := rr.Err(); err != nil {
-		return nil, fmt.Errorf("loaders: %s: %w: parquet: %v", path, ErrCorrupt, err)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if maxLabel > 1<<20 {
 		return nil, nil // implausible as a class count: leave the labels unnamed
