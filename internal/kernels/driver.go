@@ -75,7 +75,26 @@ type workspace struct {
 	a, b, tile []float32
 }
 
-var wsPool = sync.Pool{New: func() any { return new(workspace) }}
+// wsFree recycles workspaces. Unlike a sync.Pool it is not emptied by
+// the garbage collector, so a program that allocates elsewhere does not
+// make Sgemm reallocate its (megabyte-sized) packing buffers.
+var wsFree = make(chan *workspace, 64)
+
+func getWorkspace() *workspace {
+	select {
+	case ws := <-wsFree:
+		return ws
+	default:
+		return new(workspace)
+	}
+}
+
+func putWorkspace(ws *workspace) {
+	select {
+	case wsFree <- ws:
+	default:
+	}
+}
 
 // argsFree recycles gemmArgs. It is a channel rather than a sync.Pool
 // because the last holder of a gemmArgs may be a helper goroutine, and a
@@ -255,9 +274,9 @@ func (g *gemmArgs) execute(helpers int) {
 			g.refs.Add(-1)
 		}
 	}
-	ws := wsPool.Get().(*workspace)
+	ws := getWorkspace()
 	g.work(ws)
-	wsPool.Put(ws)
+	putWorkspace(ws)
 	g.pending.Wait()
 }
 

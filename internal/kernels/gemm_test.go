@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"testing"
 )
@@ -423,6 +424,16 @@ func TestSgemmNoAllocs(t *testing.T) {
 		}
 		if got := testing.AllocsPerRun(20, f); got > 0.5 {
 			t.Errorf("threads=%d: %.1f allocs per call, want 0", threads, got)
+		}
+		// Garbage collections (a program that allocates elsewhere) must
+		// not make the calls reallocate their packing buffers.
+		gcf := func() {
+			runtime.GC()
+			runtime.GC()
+			f()
+		}
+		if got := testing.AllocsPerRun(5, gcf); got > 0.5 {
+			t.Errorf("threads=%d, with GCs: %.1f allocs per call, want 0", threads, got)
 		}
 		SetMaxThreads(prev)
 	}
