@@ -71,8 +71,9 @@
 // at most four per goroutine and about 1 MFLOP or more each. The caller
 // and long-lived helper goroutines claim chunks through an atomic counter,
 // so a helper that is slow to get a core (the cores are shared) delays
-// nothing: the caller simply does more chunks. Packing buffers come from a
-// pool, so a call does not allocate in steady state.
+// nothing: the caller simply does more chunks. Packing buffers and call
+// state are recycled through free lists that the garbage collector does
+// not empty, so a call does not allocate in steady state.
 //
 // # Benchmarks
 //

@@ -69,7 +69,7 @@ const (
 	splitK                     // k, for the dot-product path
 )
 
-// workspace holds one goroutine's packing buffers. Workspaces are pooled
+// workspace holds one goroutine's packing buffers. Workspaces are recycled
 // so that steady-state calls do not allocate.
 type workspace struct {
 	a, b, tile []float32
@@ -301,7 +301,7 @@ func (g *gemmArgs) work(ws *workspace) {
 	}
 }
 
-// release drops one reference to g; the last one returns it to the pool.
+// release drops one reference to g; the last one returns it to argsFree.
 // A helper that wakes up after the caller has returned still holds a
 // reference, so g is not reused under its feet.
 func (g *gemmArgs) release() {

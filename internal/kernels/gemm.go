@@ -13,8 +13,8 @@ import (
 //
 // Large products are split across up to [MaxThreads] goroutines; small ones
 // run on the calling goroutine. Sgemm is safe for concurrent use (each call
-// has its own packing buffers, taken from a pool), and in steady state it
-// does not allocate.
+// has its own packing buffers, recycled from a free list), and in steady
+// state it does not allocate.
 //
 // Sgemm panics if a slice is too short for the dimensions given; callers
 // own the shapes.
