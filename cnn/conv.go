@@ -2,6 +2,7 @@ package cnn
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/cnnpipe/cnnpipe/internal/kernels"
 )
@@ -54,6 +55,7 @@ type Conv2D struct {
 	dbs                [][]float64
 	backward           bool
 	wg                 sync.WaitGroup
+	next               atomic.Int32
 	cin, h, wd, oh, ow int
 }
 
@@ -148,6 +150,11 @@ func (s Shape) clone() Shape { return append(Shape(nil), s...) }
 // was slower: the extra copies cost more than the wider GEMM saves.)
 const colCacheFloats = 16 << 20
 
+// convGroups is the number of sample groups of a batch: the weight
+// gradient is summed per group, then over the groups in order, so it does
+// not depend on the number of cores.
+const convGroups = 16
+
 // scratch sizes the per-worker buffers.
 func (l *Conv2D) scratch() {
 	p := workers()
@@ -156,8 +163,10 @@ func (l *Conv2D) scratch() {
 	if len(l.cols) != p {
 		l.cols = make([][]float32, p)
 		l.dcols = make([][]float32, p)
-		l.dws = make([][]float32, p)
-		l.dbs = make([][]float64, p)
+	}
+	if len(l.dws) != convGroups {
+		l.dws = make([][]float32, convGroups)
+		l.dbs = make([][]float64, convGroups)
 	}
 	if len(l.zs) != p {
 		l.zs = make([][]float32, p)
@@ -188,7 +197,7 @@ func (l *Conv2D) Forward(x *Tensor, train bool) *Tensor {
 		l.cache = grow(l.cache, n*k)
 	}
 	l.backward = false
-	parallelFor(n, l, &l.wg)
+	parallelGroups(n, convGroups, l, &l.next, &l.wg)
 	return &l.y
 }
 
@@ -211,11 +220,13 @@ func (l *Conv2D) Backward(dy *Tensor) *Tensor {
 			}
 		}
 	}
-	for i := 0; i < p; i++ {
+	for i := range l.dws {
 		if len(l.dws[i]) < len(l.w.Value) {
 			l.dws[i] = make([]float32, len(l.w.Value))
 			l.dbs[i] = make([]float64, f)
 		}
+	}
+	for i := 0; i < p; i++ {
 		if l.skipDx {
 			continue
 		}
@@ -226,9 +237,9 @@ func (l *Conv2D) Backward(dy *Tensor) *Tensor {
 		}
 	}
 	l.backward = true
-	parallelFor(n, l, &l.wg)
-	// Reduce per-worker gradients in worker order (deterministic).
-	nw := chunks(n)
+	parallelGroups(n, convGroups, l, &l.next, &l.wg)
+	// Reduce the per-group gradients in group order (deterministic).
+	nw := min(n, convGroups)
 	copy(l.w.Grad, l.dws[0])
 	for i := 1; i < nw; i++ {
 		for j, v := range l.dws[i][:len(l.w.Grad)] {
@@ -250,15 +261,15 @@ func (l *Conv2D) Backward(dy *Tensor) *Tensor {
 	return &l.dx
 }
 
-// run processes the samples [lo, hi) on worker w.
-func (l *Conv2D) run(w, lo, hi int) {
+// runGroup processes the samples [lo, hi) of group g on worker w.
+func (l *Conv2D) runGroup(w, g, lo, hi int) {
 	if l.backward {
-		clear(l.dws[w][:len(l.w.Value)])
-		clear(l.dbs[w][:l.cfg.Filters])
+		clear(l.dws[g][:len(l.w.Value)])
+		clear(l.dbs[g][:l.cfg.Filters])
 	}
 	for n := lo; n < hi; n++ {
 		if l.backward {
-			l.backwardSample(w, n)
+			l.backwardSample(w, g, n)
 		} else {
 			l.forwardSample(w, n)
 		}
@@ -295,7 +306,7 @@ func (l *Conv2D) forwardSample(w, n int) {
 	}
 }
 
-func (l *Conv2D) backwardSample(w, n int) {
+func (l *Conv2D) backwardSample(w, g, n int) {
 	k := l.cin * l.kh * l.kw
 	hw := l.oh * l.ow
 	in := l.in.Size()
@@ -305,8 +316,8 @@ func (l *Conv2D) backwardSample(w, n int) {
 		l.im2col(l.x.Data[n*in:(n+1)*in], col, hw, l.zs[w])
 	}
 	dy := l.dyIn.Data[n*f*hw : (n+1)*f*hw]
-	kernels.SgemmSerial(false, true, f, k, hw, 1, dy, hw, col, hw, 1, l.dws[w], k)
-	db := l.dbs[w]
+	kernels.SgemmSerial(false, true, f, k, hw, 1, dy, hw, col, hw, 1, l.dws[g], k)
+	db := l.dbs[g]
 	for c := 0; c < f; c++ {
 		var s float32
 		for _, v := range dy[c*hw : (c+1)*hw] {

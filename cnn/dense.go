@@ -2,6 +2,7 @@ package cnn
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/cnnpipe/cnnpipe/internal/kernels"
 )
@@ -27,6 +28,7 @@ type Dense struct {
 	y, dx   Tensor
 	phase   int
 	wg      sync.WaitGroup
+	next    atomic.Int32
 }
 
 // NewDense returns a Dense layer configured by cfg.
@@ -83,7 +85,7 @@ func (l *Dense) Forward(x *Tensor, train bool) *Tensor {
 	l.x = x
 	l.y.Resize(x.Shape[0], l.out)
 	l.phase = 0
-	parallelFor(x.Shape[0], l, &l.wg)
+	parallelGroups(x.Shape[0], rowGroups(x.Shape[0]), l, &l.next, &l.wg)
 	return &l.y
 }
 
@@ -92,7 +94,7 @@ func (l *Dense) Backward(dy *Tensor) *Tensor {
 	n := dy.Shape[0]
 	l.dyIn = dy
 	l.phase = 1
-	parallelFor(l.out, l, &l.wg)
+	parallelGroups(l.out, rowGroups(l.out), l, &l.next, &l.wg)
 	if l.b != nil {
 		for o := range l.b.Grad {
 			var s float32
@@ -107,11 +109,15 @@ func (l *Dense) Backward(dy *Tensor) *Tensor {
 	}
 	l.dx.Resize(n, l.in)
 	l.phase = 2
-	parallelFor(n, l, &l.wg)
+	parallelGroups(n, rowGroups(n), l, &l.next, &l.wg)
 	return &l.dx
 }
 
-func (l *Dense) run(_, lo, hi int) {
+// rowGroups splits n rows into groups of about 16: the GEMM shapes, and so
+// the rounding of the results, do not depend on the number of cores.
+func rowGroups(n int) int { return (n + 15) / 16 }
+
+func (l *Dense) runGroup(_, _, lo, hi int) {
 	switch l.phase {
 	case 0: // rows lo..hi of y
 		y := l.y.Data[lo*l.out : hi*l.out]

@@ -3,6 +3,7 @@ package cnn
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // task is work split by parallelFor into contiguous chunks [lo, hi). The
@@ -11,11 +12,33 @@ type task interface {
 	run(w, lo, hi int)
 }
 
+// groupTask is work split by parallelGroups into a fixed number of groups
+// handed out dynamically: group g covers [lo, hi) and may run on any
+// worker w.
+type groupTask interface {
+	runGroup(w, g, lo, hi int)
+}
+
 type job struct {
-	t      task
-	w      int
-	lo, hi int
-	wg     *sync.WaitGroup
+	t         task
+	gt        groupTask
+	w         int
+	lo, hi    int
+	n, groups int
+	next      *atomic.Int32
+	wg        *sync.WaitGroup
+}
+
+// workerLimit, when positive, caps the workers a call uses (tests use it to
+// compare results across core counts).
+var workerLimit int
+
+func callWorkers() int {
+	p := workers()
+	if workerLimit > 0 {
+		p = min(p, workerLimit)
+	}
+	return p
 }
 
 var pool struct {
@@ -36,7 +59,11 @@ func workers() int {
 		for i := 1; i < pool.n; i++ {
 			go func() {
 				for j := range pool.jobs {
-					j.t.run(j.w, j.lo, j.hi)
+					if j.gt != nil {
+						drainGroups(j.w, j.n, j.groups, j.gt, j.next)
+					} else {
+						j.t.run(j.w, j.lo, j.hi)
+					}
 					j.wg.Done()
 				}
 			}()
@@ -51,7 +78,7 @@ func workers() int {
 // deterministic. wg must be owned by the caller's layer (it is reused so
 // that the call does not allocate). parallelFor must not be nested.
 func parallelFor(n int, t task, wg *sync.WaitGroup) {
-	p := workers()
+	p := callWorkers()
 	if p > n {
 		p = n
 	}
@@ -69,11 +96,35 @@ func parallelFor(n int, t task, wg *sync.WaitGroup) {
 	wg.Wait()
 }
 
-// chunks returns how many chunks parallelFor splits n into.
-func chunks(n int) int {
-	p := workers()
-	if p > n {
-		return n
+
+// parallelGroups runs t over [0, n) split into groups contiguous groups
+// (group g is [g*n/groups, (g+1)*n/groups)), which the workers take one at
+// a time, so a worker slowed down by other processes does not hold up the
+// others. Results that are reduced per group in group order do not depend
+// on the number of workers or on scheduling. next and wg belong to the
+// caller's layer. parallelGroups must not be nested.
+func parallelGroups(n, groups int, t groupTask, next *atomic.Int32, wg *sync.WaitGroup) {
+	groups = min(groups, n)
+	p := min(callWorkers(), groups)
+	next.Store(0)
+	if p <= 1 {
+		drainGroups(0, n, groups, t, next)
+		return
 	}
-	return p
+	wg.Add(p - 1)
+	for w := 1; w < p; w++ {
+		pool.jobs <- job{gt: t, w: w, n: n, groups: groups, next: next, wg: wg}
+	}
+	drainGroups(0, n, groups, t, next)
+	wg.Wait()
+}
+
+func drainGroups(w, n, groups int, t groupTask, next *atomic.Int32) {
+	for {
+		g := int(next.Add(1)) - 1
+		if g >= groups {
+			return
+		}
+		t.runGroup(w, g, g*n/groups, (g+1)*n/groups)
+	}
 }

@@ -385,3 +385,24 @@ func TestFitErrors(t *testing.T) {
 		t.Fatalf("source error: %v", err)
 	}
 }
+
+// TestSameResultsOnAnyCoreCount trains on one worker and on all of them and
+// checks that the weights are bit-identical: reductions run over fixed
+// groups of samples, not over per-core partitions.
+func TestSameResultsOnAnyCoreCount(t *testing.T) {
+	train := func(limit int) []NamedParam {
+		workerLimit = limit
+		defer func() { workerLimit = 0 }()
+		tr := newLineTrainer(t, 2, "")
+		if err := tr.Fit(context.Background(), linesData(200, 1).Batches(BatchConfig{Size: 40, Shuffle: true, Seed: 1}), nil); err != nil {
+			t.Fatal(err)
+		}
+		return tr.Model().Params()
+	}
+	one, all := train(1), train(0)
+	for i := range one {
+		if !equalBits(one[i].Value, all[i].Value) {
+			t.Fatalf("%s differs between 1 and %d workers", one[i].Name, workers())
+		}
+	}
+}
