@@ -96,7 +96,6 @@ func parallelFor(n int, t task, wg *sync.WaitGroup) {
 	wg.Wait()
 }
 
-
 // parallelGroups runs t over [0, n) split into groups contiguous groups
 // (group g is [g*n/groups, (g+1)*n/groups)), which the workers take one at
 // a time, so a worker slowed down by other processes does not hold up the
