@@ -21,6 +21,7 @@ import (
 	"github.com/cnnpipe/cnnpipe/cnn"
 	"github.com/cnnpipe/cnnpipe/loaders"
 	"github.com/cnnpipe/cnnpipe/models"
+	"github.com/cnnpipe/cnnpipe/pipeline/jpegturbo"
 )
 
 // benchPolicy is the composition of ../shared/bench/README.md:
@@ -120,50 +121,90 @@ func smoothImage(r *rand.Rand, s int) *image.NRGBA {
 // reference images beside torch_augment.py e2e:
 //
 //	IMG_DIR=/tmp/imgs go test -run '^$' -bench JPEGFolder -benchtime 4x ./pipeline
+//
+// With -tags jpegturbo (cgo and libjpeg-turbo's headers needed) it also
+// runs with the libjpeg-turbo decoder of package jpegturbo.
 func BenchmarkJPEGFolder(b *testing.B) {
 	dir := jpegFolder(b, 500)
-	for _, workers := range []int{1, 2, 3, 4} {
-		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-			ds, err := loaders.Open(dir, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer ds.Close()
-			l, err := NewLoader(ds, LoaderConfig{
-				BatchSize: 64, Workers: workers, Shuffle: true, Seed: 1,
-				Augment: benchPolicy, Height: 224, Width: 224,
-				Normalization: ImageNet,
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-			run := func(epoch int) int {
-				n := 0
-				for bt, err := range l.Epoch(epoch) {
-					if err != nil {
-						b.Fatal(err)
-					}
-					n += bt.X.Batch()
+	for _, dec := range jpegDecoders() {
+		for _, workers := range []int{1, 2, 3, 4} {
+			b.Run(fmt.Sprintf("decoder=%s/workers=%d", dec.name, workers), func(b *testing.B) {
+				defer dec.use()()
+				ds, err := loaders.Open(dir, nil)
+				if err != nil {
+					b.Fatal(err)
 				}
-				return n
-			}
-			run(0) // warm-up epoch, as torch_augment.py does
-			b.ResetTimer()
-			cpu0 := cpuTime()
-			imgs := 0
-			for i := range b.N {
-				imgs += run(i + 1)
-			}
-			b.StopTimer()
-			b.ReportMetric(float64(imgs)/b.Elapsed().Seconds(), "img/s")
-			// CPU time per image is less sensitive than img/s to other
-			// processes competing for the cores.
-			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(imgs), "cpu-µs/img")
-			b.ReportMetric(0, "ns/op")
-			if testing.Verbose() {
-				b.Logf("last epoch:\n%s", l.Stats())
-			}
-		})
+				defer ds.Close()
+				l, err := NewLoader(ds, LoaderConfig{
+					BatchSize: 64, Workers: workers, Shuffle: true, Seed: 1,
+					Augment: benchPolicy, Height: 224, Width: 224,
+					Normalization: ImageNet,
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				run := func(epoch int) int {
+					n := 0
+					for bt, err := range l.Epoch(epoch) {
+						if err != nil {
+							b.Fatal(err)
+						}
+						n += bt.X.Batch()
+					}
+					return n
+				}
+				run(0) // warm-up epoch, as torch_augment.py does
+				b.ResetTimer()
+				cpu0 := cpuTime()
+				imgs := 0
+				for i := range b.N {
+					imgs += run(i + 1)
+				}
+				b.StopTimer()
+				b.ReportMetric(float64(imgs)/b.Elapsed().Seconds(), "img/s")
+				// CPU time per image is less sensitive than img/s to other
+				// processes competing for the cores.
+				b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(imgs), "cpu-µs/img")
+				b.ReportMetric(0, "ns/op")
+				if testing.Verbose() {
+					b.Logf("last epoch:\n%s", l.Stats())
+				}
+			})
+		}
+	}
+}
+
+// benchDecoder is a JPEG decoder to benchmark with.
+type benchDecoder struct {
+	name string
+	dec  loaders.Decoder
+}
+
+// use registers d for JPEG and returns the function that restores the
+// previous decoder.
+func (d benchDecoder) use() func() {
+	old, _ := loaders.LookupDecoder("jpeg")
+	loaders.RegisterDecoder(d.dec)
+	return func() { loaders.RegisterDecoder(old) }
+}
+
+// jpegDecoders lists image/jpeg and, when built with -tags jpegturbo,
+// libjpeg-turbo.
+func jpegDecoders() []benchDecoder {
+	std, _ := loaders.LookupDecoder("jpeg")
+	out := []benchDecoder{{"go", std}}
+	if d, err := jpegturbo.Decoder(); err == nil {
+		out = append(out, benchDecoder{"turbo", d})
+	}
+	return out
+}
+
+// reportCPU starts measuring CPU time; the function it returns reports
+// cpu-µs/op.
+func reportCPU(b *testing.B) func() {
+	c0 := cpuTime()
+	return func() {
+		b.ReportMetric(float64((cpuTime()-c0).Microseconds())/float64(b.N), "cpu-µs/op")
 	}
 }
 
@@ -177,7 +218,11 @@ func cpuTime() time.Duration {
 }
 
 // BenchmarkStages measures each step of the reference composition on one
-// goroutine, to show where a core's time goes per image.
+// goroutine, to show where a core's time goes per image. Besides ns/op
+// (wall time) it reports cpu-µs/op, the process's CPU time per operation,
+// which other processes competing for the cores inflate much less.
+//
+//	IMG_DIR=/tmp/imgs go test -run '^$' -bench Stages -benchtime 300x -cpu 1 ./pipeline
 func BenchmarkStages(b *testing.B) {
 	dir := jpegFolder(b, 64)
 	var files []string
@@ -196,20 +241,25 @@ func BenchmarkStages(b *testing.B) {
 		samples = append(samples, loaders.Sample{Path: f, Format: "jpeg", Data: data})
 	}
 	decoded := make([]*image.NRGBA, len(samples))
-	b.Run("decode", func(b *testing.B) {
-		for i := range b.N {
-			img, err := DecodeImage(&samples[i%len(samples)], 0)
-			if err != nil {
-				b.Fatal(err)
+	for _, dec := range jpegDecoders() {
+		b.Run("decode="+dec.name, func(b *testing.B) {
+			defer dec.use()()
+			defer reportCPU(b)()
+			for i := range b.N {
+				img, err := DecodeImage(&samples[i%len(samples)], 0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				decoded[i%len(samples)] = img
 			}
-			decoded[i%len(samples)] = img
-		}
-	})
+		})
+	}
 	for i := range samples {
 		decoded[i], _ = DecodeImage(&samples[i], 0)
 	}
 	for _, op := range benchPolicy {
 		b.Run(fmt.Sprintf("%T", op), func(b *testing.B) {
+			defer reportCPU(b)()
 			st := &augment.State{}
 			for i := range b.N {
 				src := decoded[i%len(decoded)]
@@ -225,6 +275,7 @@ func BenchmarkStages(b *testing.B) {
 	}
 	tz, _ := NewTensorizer(3, ImageNet)
 	b.Run("tensorize", func(b *testing.B) {
+		defer reportCPU(b)()
 		dst := make([]float32, 3*224*224)
 		img := image.NewNRGBA(image.Rect(0, 0, 224, 224))
 		for range b.N {
