@@ -63,6 +63,11 @@ type Info struct {
 	Splits []SplitInfo
 	// Encoded is true when samples hold encoded files, false for raw pixels.
 	Encoded bool
+	// Ignored counts the files of a folder dataset that are not images
+	// (by extension) or lie outside the class directories; IgnoredFiles
+	// lists the first 20, relative to the root.
+	Ignored      int
+	IgnoredFiles []string
 }
 
 // SplitInfo is the name and size of one split.

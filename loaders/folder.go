@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"iter"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -69,7 +70,7 @@ func openFolder(root string, cfg *Config) (*fileSource, error) {
 	}
 	var dirs []string
 	for _, e := range top {
-		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+		if isDirEntry(root, e) && !strings.HasPrefix(e.Name(), ".") {
 			dirs = append(dirs, e.Name())
 		}
 	}
@@ -84,7 +85,7 @@ func openFolder(root string, cfg *Config) (*fileSource, error) {
 		for _, d := range dirs {
 			sub, _ := os.ReadDir(filepath.Join(root, d))
 			for _, e := range sub {
-				if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+				if isDirEntry(filepath.Join(root, d), e) && !strings.HasPrefix(e.Name(), ".") {
 					hasSub = true
 				}
 			}
@@ -94,6 +95,8 @@ func openFolder(root string, cfg *Config) (*fileSource, error) {
 			sortSplits(splits)
 		}
 	}
+	src := &fileSource{root: root, maxPixels: cfg.MaxPixels}
+	src.info = Info{Format: "folder", Path: root, Encoded: true}
 	// Classes: the union of class directory names, sorted.
 	classSet := map[string]bool{}
 	for _, sp := range splits {
@@ -102,12 +105,18 @@ func openFolder(root string, cfg *Config) (*fileSource, error) {
 			return nil, fmt.Errorf("loaders: %s: %w", filepath.Join(root, sp), err)
 		}
 		for _, e := range ents {
-			if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			switch {
+			case strings.HasPrefix(e.Name(), "."):
+			case isDirEntry(filepath.Join(root, sp), e):
 				classSet[e.Name()] = true
+			case sp == "" && (e.Name() == "classes.txt" || e.Name() == "README.md" || e.Name() == "README.txt" || e.Name() == "LICENSE"):
+			default:
+				src.ignore(path.Join(filepath.ToSlash(sp), e.Name()))
 			}
 		}
 	}
 	classes := sortedClasses(classSet)
+	src.info.Classes = classes
 	// classes.txt (written by the folder sink) fixes the class order, so
 	// labels survive a round trip even when names do not sort in label order.
 	if listed := readNames(filepath.Join(root, "classes.txt")); listed != nil {
@@ -122,8 +131,7 @@ func openFolder(root string, cfg *Config) (*fileSource, error) {
 		}
 		classes = listed
 	}
-	src := &fileSource{root: root, maxPixels: cfg.MaxPixels}
-	src.info = Info{Format: "folder", Path: root, Classes: classes, Encoded: true}
+	src.info.Classes = classes
 	for _, sp := range splits {
 		n := len(src.entries)
 		for label, class := range classes {
@@ -131,9 +139,18 @@ func openFolder(root string, cfg *Config) (*fileSource, error) {
 			if _, err := os.Stat(dir); err != nil {
 				continue
 			}
-			err := filepath.WalkDir(dir, func(p string, de fs.DirEntry, err error) error {
+			// WalkDir does not follow a symbolic link at its root: walk the
+			// link's target and name files by their path through the link.
+			walkRoot := dir
+			if resolved, err := filepath.EvalSymlinks(dir); err == nil {
+				walkRoot = resolved
+			}
+			err := filepath.WalkDir(walkRoot, func(p string, de fs.DirEntry, err error) error {
 				if err != nil {
 					return err
+				}
+				if r, err := filepath.Rel(walkRoot, p); err == nil {
+					p = filepath.Join(dir, r)
 				}
 				if strings.HasPrefix(de.Name(), ".") && p != dir {
 					if de.IsDir() {
@@ -141,7 +158,13 @@ func openFolder(root string, cfg *Config) (*fileSource, error) {
 					}
 					return nil
 				}
-				if de.IsDir() || !IsImageFile(de.Name()) {
+				if de.IsDir() {
+					return nil
+				}
+				if !IsImageFile(de.Name()) {
+					if rel, err := filepath.Rel(root, p); err == nil {
+						src.ignore(filepath.ToSlash(rel))
+					}
 					return nil
 				}
 				rel, err := filepath.Rel(root, p)
@@ -164,6 +187,30 @@ func openFolder(root string, cfg *Config) (*fileSource, error) {
 }
 
 func (f *fileSource) Info() Info { return f.info }
+
+// ignore records a file that is not part of the dataset.
+func (f *fileSource) ignore(rel string) {
+	f.info.Ignored++
+	if len(f.info.IgnoredFiles) < maxIgnoredListed {
+		f.info.IgnoredFiles = append(f.info.IgnoredFiles, rel)
+	}
+}
+
+// maxIgnoredListed bounds Info.IgnoredFiles.
+const maxIgnoredListed = 20
+
+// isDirEntry reports whether e (in dir) is a directory or a symbolic link
+// to one.
+func isDirEntry(dir string, e fs.DirEntry) bool {
+	if e.IsDir() {
+		return true
+	}
+	if e.Type()&fs.ModeSymlink != 0 {
+		fi, err := os.Stat(filepath.Join(dir, e.Name()))
+		return err == nil && fi.IsDir()
+	}
+	return false
+}
 
 func (f *fileSource) Close() error { return nil }
 

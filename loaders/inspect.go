@@ -169,6 +169,16 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "  %5d x %-5d x %d %8d\n", s.Height, s.Width, s.Channels, s.Count)
 		}
 	}
+	if r.Info.Ignored > 0 {
+		fmt.Fprintf(&b, "ignored:  %d files (no image extension, or outside the class directories):", r.Info.Ignored)
+		for _, f := range r.Info.IgnoredFiles {
+			fmt.Fprintf(&b, " %s", f)
+		}
+		if r.Info.Ignored > len(r.Info.IgnoredFiles) {
+			b.WriteString(" ...")
+		}
+		b.WriteString("\n")
+	}
 	if r.Unreadable > 0 {
 		fmt.Fprintf(&b, "unreadable: %d\n", r.Unreadable)
 		for i, e := range r.Errors {

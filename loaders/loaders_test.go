@@ -798,3 +798,42 @@ func TestInspect(t *testing.T) {
 		}
 	}
 }
+
+func TestFolderSymlinksAndIgnoredFiles(t *testing.T) {
+	dir := t.TempDir()
+	store := filepath.Join(dir, "store")
+	makeFolder(t, store, []string{"cat", "dog"}, 3, "png")
+	root := filepath.Join(dir, "ds")
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(store, "cat"), filepath.Join(root, "cat")); err != nil {
+		t.Skip("no symbolic links:", err)
+	}
+	if err := os.Rename(filepath.Join(store, "dog"), filepath.Join(root, "dog")); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(root, "dog", "notes.txt"), []byte("x"))
+	writeFile(t, filepath.Join(root, "stray.png"), readFile(t, filepath.Join(root, "dog", "dog_000.png")))
+	d := mustOpen(t, root, nil)
+	info := d.Info()
+	if info.Count != 6 || !slices.Equal(info.Classes, []string{"cat", "dog"}) {
+		t.Fatalf("info %+v", info)
+	}
+	if info.Ignored != 2 || !slices.Contains(info.IgnoredFiles, "dog/notes.txt") || !slices.Contains(info.IgnoredFiles, "stray.png") {
+		t.Errorf("ignored %d %v", info.Ignored, info.IgnoredFiles)
+	}
+	ss := collect(t, d, nil)
+	if ss[0].Path != "cat/cat_000.png" || ss[0].Class != "cat" {
+		t.Errorf("first sample %+v", ss[0])
+	}
+	rep, err := Inspect(context.Background(), d, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	rep.WriteText(&out)
+	if !strings.Contains(out.String(), "ignored:  2 files") {
+		t.Errorf("report does not mention ignored files:\n%s", out.String())
+	}
+}
