@@ -108,3 +108,22 @@ func TestNewConfusionAdd(t *testing.T) {
 		t.Errorf("confusion %v", c)
 	}
 }
+
+func TestCompareClasses(t *testing.T) {
+	tests := []struct {
+		model, data []string
+		want        string
+	}{
+		{nil, []string{"a"}, ""},
+		{[]string{"a", "b"}, nil, ""},
+		{[]string{"a", "b"}, []string{"a", "b"}, ""},
+		{[]string{"a", "b", "c"}, []string{"a", "b"}, ""},
+		{[]string{"a", "b"}, []string{"b", "a"}, `label 0 is "b" in the data but "a" for the model`},
+		{[]string{"a"}, []string{"a", "b"}, "the data has 2 classes, the model 1"},
+	}
+	for _, tt := range tests {
+		if got := CompareClasses(tt.model, tt.data); got != tt.want {
+			t.Errorf("CompareClasses(%q, %q) = %q, want %q", tt.model, tt.data, got, tt.want)
+		}
+	}
+}

@@ -154,3 +154,22 @@ func Summarize(m *Model) *Summary {
 	}
 	return &s
 }
+
+// CompareClasses describes how the class names of a dataset differ from
+// those stored with a model, or returns "" when they agree or either list
+// is unknown. Labels are compared by index, so a different order means the
+// metrics compare the wrong classes.
+func CompareClasses(model, data []string) string {
+	if len(model) == 0 || len(data) == 0 {
+		return ""
+	}
+	for i, name := range data {
+		if i >= len(model) {
+			return fmt.Sprintf("the data has %d classes, the model %d", len(data), len(model))
+		}
+		if name != model[i] {
+			return fmt.Sprintf("label %d is %q in the data but %q for the model", i, name, model[i])
+		}
+	}
+	return ""
+}

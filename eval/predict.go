@@ -21,10 +21,10 @@ import (
 type Prediction struct {
 	// Path is the image file (empty for an image given in memory).
 	Path string `json:"path"`
-	// Label is the most probable class, Class its name and Prob its
+	// Class is the most probable class, Label its index and Prob its
 	// probability.
-	Label int     `json:"label"`
 	Class string  `json:"class"`
+	Label int     `json:"label"`
 	Prob  float64 `json:"prob"`
 	// Probs holds the probability of every class, in label order; they sum
 	// to 1.

@@ -112,6 +112,9 @@ func TestEvalText(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
+	if strings.Contains(errOut, "warning") {
+		t.Errorf("warning although the classes agree: %s", errOut)
+	}
 }
 
 func TestEvalJSONAndPlot(t *testing.T) {
