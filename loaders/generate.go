@@ -1,3 +1,4 @@
 package loaders
 
-//go:generate go run ../testdata/images/generate.go -out ../testdata/images
+// The small folder dataset in testdata/images, used by tests and examples.
+//go:generate go run ../internal/gentestimages -out ../testdata/images

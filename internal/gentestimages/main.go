@@ -1,9 +1,7 @@
-//go:build ignore
-
-// Command generate writes the small folder dataset in testdata/images:
+// Command gentestimages writes the small folder dataset in testdata/images:
 // three classes of 32x32 pictures (circle, square, triangle), ten images
 // each, alternating PNG and JPEG, drawn deterministically from a fixed seed.
-// Run it with "go generate ./loaders".
+// Run it with "go generate ./loaders" (see loaders/generate.go).
 package main
 
 import (
