@@ -94,6 +94,11 @@ type Config struct {
 type ReadOptions struct {
 	// BatchSize is the number of rows per record batch (default 256).
 	BatchSize int
+	// MaxBatchBytes bounds the image bytes of one record batch (default
+	// 64 MiB; a single larger image still makes a batch of its own). It
+	// keeps memory bounded for large images and Arrow's 2 GiB binary
+	// column limit out of reach.
+	MaxBatchBytes int
 	// Decode stores decoded pixels (format "raw") instead of encoded bytes.
 	Decode bool
 	// Verify fully decodes every encoded image to detect corrupt data, but
@@ -120,6 +125,7 @@ type ReadOptions struct {
 
 const (
 	defaultBatchSize     = 256
+	defaultMaxBatchBytes = 64 << 20
 	defaultShuffleBuffer = 1024
 )
 
@@ -133,6 +139,9 @@ func (o *ReadOptions) withDefaults(maxPixels int) ReadOptions {
 	}
 	if r.ShuffleBuffer <= 0 {
 		r.ShuffleBuffer = defaultShuffleBuffer
+	}
+	if r.MaxBatchBytes <= 0 {
+		r.MaxBatchBytes = defaultMaxBatchBytes
 	}
 	if r.MaxPixels <= 0 {
 		r.MaxPixels = maxPixels

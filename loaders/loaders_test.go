@@ -837,3 +837,33 @@ func TestFolderSymlinksAndIgnoredFiles(t *testing.T) {
 		t.Errorf("report does not mention ignored files:\n%s", out.String())
 	}
 }
+
+// TestByteLimits: record batches and Parquet row groups are cut by bytes
+// as well as by rows.
+func TestByteLimits(t *testing.T) {
+	dir := t.TempDir()
+	p := writeIDX(t, dir, "train", 50, 10, 10, false) // 100 bytes per image
+	d := mustOpen(t, p, nil)
+	rr := d.Records(context.Background(), &ReadOptions{BatchSize: 20, MaxBatchBytes: 750})
+	var sizes []int64
+	for rr.Next() {
+		sizes = append(sizes, rr.RecordBatch().NumRows())
+	}
+	rr.Release()
+	if rr.Err() != nil || !slices.Equal(sizes, []int64{7, 7, 7, 7, 7, 7, 7, 1}) {
+		t.Fatalf("batch sizes %v, %v", sizes, rr.Err())
+	}
+	pq := filepath.Join(dir, "x.parquet")
+	convert(t, d, pq, &ConvertOptions{Read: ReadOptions{BatchSize: 5}, Write: WriteOptions{RowGroupSize: 12, RowGroupBytes: 1000}})
+	src, _ := mustOpen(t, pq, nil).Source().(*tableSource)
+	// Batches of 5 rows (500 bytes): two per group by bytes (1000), except
+	// where 12 rows would come first.
+	if src == nil || len(src.groups) != 5 || src.groups[0] != 10 {
+		t.Fatalf("row groups %v", src.groups)
+	}
+	convert(t, d, filepath.Join(dir, "y.parquet"), &ConvertOptions{Read: ReadOptions{BatchSize: 50}, Write: WriteOptions{RowGroupSize: 12}})
+	if g := mustOpen(t, filepath.Join(dir, "y.parquet"), nil).Source().(*tableSource).groups; !slices.Equal(g, []int{12, 12, 12, 12, 2}) {
+		t.Fatalf("row groups by rows %v", g)
+	}
+	samePixels(t, collect(t, d, nil), collect(t, mustOpen(t, pq, nil), nil))
+}

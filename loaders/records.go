@@ -15,33 +15,37 @@ import (
 // owned by the reader and valid until the next call to Next or Release:
 // Retain it to keep it longer, and Release it when done.
 type RecordReader struct {
-	refs    atomic.Int64
-	schema  *arrow.Schema
-	classes []string
-	batch   int
-	next    func() (Sample, error, bool)
-	stop    func()
-	bld     *array.RecordBuilder
-	cur     arrow.RecordBatch
-	err     error
-	done    bool
+	refs     atomic.Int64
+	schema   *arrow.Schema
+	classes  []string
+	batch    int
+	maxBytes int
+	pending  *Sample // read but not yet in a batch
+	next     func() (Sample, error, bool)
+	stop     func()
+	bld      *array.RecordBuilder
+	cur      arrow.RecordBatch
+	err      error
+	done     bool
 }
 
 var _ array.RecordReader = (*RecordReader)(nil)
 
 // Records returns a reader of the view's samples as record batches of
-// opts.BatchSize rows (the last one may be shorter). The caller must
+// opts.BatchSize rows (the last one may be shorter, and a batch is cut
+// short when its images would exceed opts.MaxBatchBytes). The caller must
 // Release the reader.
 func (d *Dataset) Records(ctx context.Context, opts *ReadOptions) *RecordReader {
 	o := opts.withDefaults(d.maxPixels)
 	classes := d.src.Info().Classes
 	next, stop := iter.Pull2(d.Samples(ctx, &o))
 	r := &RecordReader{
-		schema:  Schema(classes),
-		classes: classes,
-		batch:   o.BatchSize,
-		next:    next,
-		stop:    stop,
+		schema:   Schema(classes),
+		classes:  classes,
+		batch:    o.BatchSize,
+		maxBytes: o.MaxBatchBytes,
+		next:     next,
+		stop:     stop,
 	}
 	r.bld = array.NewRecordBuilder(o.Allocator, r.schema)
 	r.refs.Store(1)
@@ -77,7 +81,12 @@ func (r *RecordReader) Next() bool {
 	if r.done {
 		return false
 	}
-	n := 0
+	n, size := 0, 0
+	if r.pending != nil {
+		appendSample(r.bld, r.pending)
+		n, size = 1, len(r.pending.Data)
+		r.pending = nil
+	}
 	for n < r.batch {
 		s, err, ok := r.next()
 		if !ok {
@@ -89,8 +98,13 @@ func (r *RecordReader) Next() bool {
 			r.done = true
 			break
 		}
+		if n > 0 && size+len(s.Data) > r.maxBytes {
+			r.pending = &s // starts the next batch
+			break
+		}
 		appendSample(r.bld, &s)
 		n++
+		size += len(s.Data)
 	}
 	if n == 0 || r.err != nil {
 		// Drop a partial batch on error: the caller sees Err.

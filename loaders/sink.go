@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
@@ -41,6 +42,10 @@ type WriteOptions struct {
 	// RowGroupSize is the number of rows per Parquet row group (default
 	// 1024). A row group is buffered in memory before it is written.
 	RowGroupSize int
+	// RowGroupBytes starts a new Parquet row group when the images of the
+	// current one reach this size (default 128 MiB), bounding the memory
+	// the buffered row group takes.
+	RowGroupBytes int
 	// Compression is the codec: for Parquet "snappy" (default), "zstd",
 	// "gzip", "brotli", "lz4" or "none"; for Arrow IPC "none" (default),
 	// "zstd" or "lz4" (pyarrow reads compressed IPC; Arrow JS needs a codec
@@ -54,7 +59,53 @@ type WriteOptions struct {
 // OutputFormats lists the formats Create can write.
 var OutputFormats = []string{"parquet", "arrow", "arrows", "folder"}
 
-const defaultRowGroupSize = 1024
+const (
+	defaultRowGroupSize  = 1024
+	defaultRowGroupBytes = 128 << 20
+)
+
+// rowGroups writes buffered Parquet row groups, starting a new one when
+// the image bytes of the current one would pass maxBytes.
+type rowGroups struct {
+	w           *pqarrow.FileWriter
+	maxBytes    int64
+	rows, bytes int64 // in the current row group
+}
+
+func (g *rowGroups) write(rec arrow.RecordBatch) error {
+	rb := imageBytes(rec)
+	if g.rows > 0 && g.bytes+rb > g.maxBytes {
+		if err := g.w.NewBufferedRowGroupChecked(); err != nil {
+			return err
+		}
+		g.rows, g.bytes = 0, 0
+	}
+	if err := g.w.WriteBuffered(rec); err != nil {
+		return err
+	}
+	n, err := g.w.RowGroupNumRows()
+	if err != nil {
+		return err
+	}
+	if int64(n) < g.rows+rec.NumRows() && rec.NumRows() > 0 {
+		// WriteBuffered started a new group by row count inside rec.
+		g.rows, g.bytes = int64(n), rb*int64(n)/rec.NumRows()
+	} else {
+		g.rows, g.bytes = g.rows+rec.NumRows(), g.bytes+rb
+	}
+	return nil
+}
+
+// imageBytes returns the size of the image column's values.
+func imageBytes(rec arrow.RecordBatch) int64 {
+	if idx := rec.Schema().FieldIndices(ColImage); len(idx) > 0 {
+		if b, ok := rec.Column(idx[0]).(*array.Binary); ok && b.Len() > 0 {
+			offs := b.ValueOffsets() // Len()+1 offsets
+			return int64(offs[len(offs)-1] - offs[0])
+		}
+	}
+	return 0
+}
 
 // OutputFormat returns the output format for dst: format if not empty,
 // else the one its extension names.
@@ -127,12 +178,17 @@ func Create(dst string, classes []string, opts *WriteOptions) (Sink, error) {
 		}
 		props := parquet.NewWriterProperties(parquet.WithCompression(codec), parquet.WithMaxRowGroupLength(int64(rg)),
 			parquet.WithCreatedBy("cnnpipe"), parquet.WithStats(false), parquet.WithDictionaryFor(ColImage, false))
-		w, err := pqarrow.NewFileWriter(schema, w, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+		pw, err := pqarrow.NewFileWriter(schema, w, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 		if err != nil {
 			fs.Abort()
 			return nil, fmt.Errorf("loaders: %s: %w", dst, err)
 		}
-		fs.write, fs.close = w.WriteBuffered, w.Close
+		maxBytes := int64(o.RowGroupBytes)
+		if maxBytes <= 0 {
+			maxBytes = defaultRowGroupBytes
+		}
+		g := &rowGroups{w: pw, maxBytes: maxBytes}
+		fs.write, fs.close = g.write, pw.Close
 	case "arrow", "arrows":
 		iopts := []ipc.Option{ipc.WithSchema(schema)}
 		switch strings.ToLower(o.Compression) {
