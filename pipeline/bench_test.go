@@ -354,3 +354,25 @@ func BenchmarkTrainFromPNGFolder(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMapOverhead measures the cost of the stage machinery per item
+// (channel hand-offs, ordering, statistics) with a function that does
+// nothing: what a stage adds to each sample.
+func BenchmarkMapOverhead(b *testing.B) {
+	for _, tc := range []struct {
+		workers   int
+		unordered bool
+	}{{1, false}, {4, false}, {4, true}} {
+		b.Run(fmt.Sprintf("workers=%d/unordered=%v", tc.workers, tc.unordered), func(b *testing.B) {
+			p := New(context.Background())
+			src := Generate(p, "gen", b.N, func(_ context.Context, i int) (int, error) { return i, nil })
+			out := Map(p, "id", src, MapConfig{Workers: tc.workers, Unordered: tc.unordered},
+				func(_ context.Context, v int) (int, error) { return v, nil })
+			for range out {
+			}
+			if err := p.Wait(); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}

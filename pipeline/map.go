@@ -45,7 +45,7 @@ func Map[T, U any](p *Pipeline, name string, in <-chan T, cfg MapConfig, fn func
 	st := p.newStage(name, "map", workers)
 	out := make(chan U, buf)
 	m := &mapper[T, U]{p: p, st: st, in: in, fn: fn}
-	if cfg.Unordered {
+	if cfg.Unordered || workers == 1 { // one worker keeps the order anyway
 		var left atomic.Int32
 		left.Store(int32(workers))
 		for range workers {
