@@ -53,16 +53,21 @@
 // receiver); Rows turns each record into *Sample values that own a copy of
 // their row and releases the record; Decode, Augment (per-sample randomness
 // from the seed, the epoch and the sample index) and Collate (uint8 HWC to
-// normalized float32 CHW, into pooled cnn batch tensors) follow. Loader
-// wires them all into a cnn.Source, one Pipeline per epoch:
+// normalized float32 CHW, into pooled cnn batch tensors) follow. ReadRows
+// reads several shards of a dataset in parallel and interleaves them back
+// into the dataset's order. Loader wires them all into a cnn.Source, one
+// Pipeline per epoch:
 //
-//	read → rows → decode → augment → batch → collate → prefetch → trainer
+//	read → rows → interleave → decode → augment → batch → collate → prefetch → trainer
+//
+// Decoding goes through the loaders decoder registry; subpackage jpegturbo
+// provides an optional libjpeg-turbo JPEG decoder (build tag jpegturbo).
 //
 // so that training from any loaders dataset is
 //
 //	l, err := pipeline.NewLoader(ds, pipeline.LoaderConfig{BatchSize: 64, Workers: 4, Shuffle: true, Seed: seed, Augment: policy})
 //	err = trainer.Fit(ctx, l, val)
-//	fmt.Print(l.Stats())
+//	fmt.Print(l.TotalStats()) // per stage; "train" splits compute from waiting for data
 //
 // # Statistics
 //
