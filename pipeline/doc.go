@@ -60,14 +60,14 @@
 //
 //	read → rows → interleave → decode → augment → batch → collate → prefetch → trainer
 //
-// Decoding goes through the loaders decoder registry; subpackage jpegturbo
-// provides an optional libjpeg-turbo JPEG decoder (build tag jpegturbo).
-//
-// so that training from any loaders dataset is
+// Training from any loaders dataset is then
 //
 //	l, err := pipeline.NewLoader(ds, pipeline.LoaderConfig{BatchSize: 64, Workers: 4, Shuffle: true, Seed: seed, Augment: policy})
 //	err = trainer.Fit(ctx, l, val)
 //	fmt.Print(l.TotalStats()) // per stage; "train" splits compute from waiting for data
+//
+// Decoding goes through the loaders decoder registry; subpackage jpegturbo
+// provides an optional libjpeg-turbo JPEG decoder (build tag jpegturbo).
 //
 // # Statistics
 //
