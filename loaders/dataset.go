@@ -38,7 +38,8 @@ type IndexedSource interface {
 }
 
 // A Labeler is a Source that can list its labels, indexed by sample index,
-// without reading the images. It makes SplitFraction and ClassCounts fast.
+// without reading the images (-1 for a sample without a valid label). It
+// makes SplitFraction and ClassCounts fast.
 type Labeler interface {
 	Labels(ctx context.Context) ([]int32, error)
 }
@@ -53,7 +54,8 @@ type Info struct {
 	// Format names the source format: "folder", "manifest", "idx", "cifar10",
 	// "cifar100", "arrow", "arrows", "parquet" or "shapes".
 	Format string
-	// Path is the path given to Open.
+	// Path is the dataset's path: the one given to Open, or the dataset
+	// directory Open found inside it (a download's single subdirectory).
 	Path string
 	// Classes lists the class names; label i is Classes[i].
 	Classes []string
@@ -119,7 +121,8 @@ type ReadOptions struct {
 	// memory.DefaultAllocator).
 	Allocator memory.Allocator
 	// ShuffleBuffer is the size of the shuffle buffer used when a stream
-	// source is shuffled (default 1024). The order depends on it.
+	// source is shuffled (default 1024 samples, held as they are stored:
+	// encoded images take little room). The order depends on it.
 	ShuffleBuffer int
 }
 

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -866,4 +867,41 @@ func TestByteLimits(t *testing.T) {
 		t.Fatalf("row groups by rows %v", g)
 	}
 	samePixels(t, collect(t, d, nil), collect(t, mustOpen(t, pq, nil), nil))
+}
+
+// TestConcurrentReaders reads one dataset from several goroutines at once,
+// each with several workers (run with -race).
+func TestConcurrentReaders(t *testing.T) {
+	dir := t.TempDir()
+	writeIDX(t, dir, "train", 200, 4, 4, true)
+	writeFile(t, filepath.Join(dir, "c", "data_batch_1.bin"), cifarBytes(50, false))
+	for _, p := range []string{dir, filepath.Join(dir, "c", "data_batch_1.bin"), "../testdata/images"} {
+		d := mustOpen(t, p, nil)
+		want := collect(t, d.Shuffle(1), nil)
+		var wg sync.WaitGroup
+		errs := make(chan error, 4)
+		for g := 0; g < 4; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				got, err := readAll(d.Shuffle(1), &ReadOptions{Workers: 3, Decode: true})
+				if err == nil && len(got) != len(want) {
+					err = fmt.Errorf("%d samples, want %d", len(got), len(want))
+				}
+				for i := range got {
+					if err == nil && got[i].Index != want[i].Index {
+						err = fmt.Errorf("sample %d: index %d, want %d", i, got[i].Index, want[i].Index)
+					}
+				}
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Errorf("%s: %v", p, err)
+			}
+		}
+	}
 }
