@@ -85,9 +85,13 @@
 // report GFLOPS (and allocs/op) for 1024³ and 2048³ and for the forward
 // (W·col), weight-gradient (dY·colᵀ) and input-gradient (Wᵀ·dY) GEMMs of
 // every convolution of the seed model and the MNIST LeNet, per image and
-// batched over 64 images, and for their dense layers at batch 64; -impl
-// picks an implementation, and -direct-slivers, -dot-ratio and -par-flops
-// override the tuning thresholds. Compare with PyTorch side by side:
+// batched over 64 images, and for their dense layers at batch 64. Besides
+// wall-clock GFLOPS they report GFLOPS per CPU-second, the efficiency per
+// core, which a busy shared machine distorts far less (one core of the
+// tuning machine peaks near 113). -impl picks an implementation;
+// -blocks kc,mc,nc, -direct-slivers, -dot-ratio, -par-flops and
+// -chunks-per-thread override the tuning parameters. Compare with PyTorch
+// side by side:
 //
 //	/usr/bin/python3 /work/shared/bench/torch_gemm.py --threads 2 --n 1024
 package kernels
