@@ -815,10 +815,12 @@ func TestFolderSymlinksAndIgnoredFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeFile(t, filepath.Join(root, "dog", "notes.txt"), []byte("x"))
+	// Images nested deeper inside a class directory belong to that class.
+	writeFile(t, filepath.Join(root, "dog", "more", "deeper", "dog_009.png"), readFile(t, filepath.Join(root, "dog", "dog_000.png")))
 	writeFile(t, filepath.Join(root, "stray.png"), readFile(t, filepath.Join(root, "dog", "dog_000.png")))
 	d := mustOpen(t, root, nil)
 	info := d.Info()
-	if info.Count != 6 || !slices.Equal(info.Classes, []string{"cat", "dog"}) {
+	if info.Count != 7 || !slices.Equal(info.Classes, []string{"cat", "dog"}) {
 		t.Fatalf("info %+v", info)
 	}
 	if info.Ignored != 2 || !slices.Contains(info.IgnoredFiles, "dog/notes.txt") || !slices.Contains(info.IgnoredFiles, "stray.png") {
@@ -827,6 +829,9 @@ func TestFolderSymlinksAndIgnoredFiles(t *testing.T) {
 	ss := collect(t, d, nil)
 	if ss[0].Path != "cat/cat_000.png" || ss[0].Class != "cat" {
 		t.Errorf("first sample %+v", ss[0])
+	}
+	if i := slices.IndexFunc(ss, func(s Sample) bool { return s.Path == "dog/more/deeper/dog_009.png" }); i < 0 || ss[i].Class != "dog" {
+		t.Errorf("nested image not found as a dog")
 	}
 	rep, err := Inspect(context.Background(), d, nil)
 	if err != nil {
