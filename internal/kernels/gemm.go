@@ -16,8 +16,8 @@ import (
 // has its own packing buffers, recycled from a free list), and in steady
 // state it does not allocate.
 //
-// Sgemm panics if a slice is too short for the dimensions given; callers
-// own the shapes.
+// C must not overlap A or B. Sgemm panics if a slice is too short for the
+// dimensions given; callers own the shapes.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	sgemm(activeImpl, MaxThreads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
