@@ -69,7 +69,9 @@ func setupPredict(fs *flag.FlagSet) func(ctx context.Context, args []string, e *
 		for _, f := range files {
 			width = max(width, len(f))
 		}
-		failed := 0
+		// One note per converted image, up to maxNotes, then a count.
+		const maxNotes = 5
+		failed, converted := 0, 0
 		enc := json.NewEncoder(e.stdout)
 		err = p.PredictFiles(ctx, files, *batch, *top, func(pr eval.Prediction, err error) error {
 			if err != nil {
@@ -78,7 +80,9 @@ func setupPredict(fs *flag.FlagSet) func(ctx context.Context, args []string, e *
 				return nil
 			}
 			if pr.Converted != "" {
-				fmt.Fprintf(e.stderr, "note: %s: %s to fit the model's input %v\n", pr.Path, pr.Converted, m.Net.InputShape())
+				if converted++; converted <= maxNotes {
+					fmt.Fprintf(e.stderr, "note: %s: %s to fit the model's input %v\n", pr.Path, pr.Converted, m.Net.InputShape())
+				}
 			}
 			if *asJSON {
 				return enc.Encode(pr)
@@ -87,6 +91,10 @@ func setupPredict(fs *flag.FlagSet) func(ctx context.Context, args []string, e *
 		})
 		if err != nil {
 			return err
+		}
+		if converted > maxNotes {
+			fmt.Fprintf(e.stderr, "note: %d of %d images were converted to fit the model's input %v (%d notes not shown; --json gives each image's \"converted\")\n",
+				converted, len(files), m.Net.InputShape(), converted-maxNotes)
 		}
 		if failed > 0 {
 			return fmt.Errorf("%d of %d images could not be classified", failed, len(files))

@@ -2,10 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/png"
 	"math"
 	"os"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -159,5 +161,29 @@ func TestPredictTextAndClasses(t *testing.T) {
 	code, out, errOut = evRun(t, "predict", "--model", f.ckpt, bad, f.images[1])
 	if code != exitFailure || !strings.Contains(errOut, bad) || !strings.Contains(out, f.images[1]) {
 		t.Errorf("corrupt image: exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+}
+
+func TestPredictManyConversionNotes(t *testing.T) {
+	f := newEvFixture(t)
+	dir := t.TempDir()
+	big, err := os.ReadFile(f.images[len(f.images)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 8 {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%d.png", i)), big, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errOut := evRun(t, "predict", "--model", f.ckpt, dir)
+	if code != exitOK || strings.Count(out, "\n") != 8 {
+		t.Fatalf("exit %d, stdout %q", code, out)
+	}
+	if n := strings.Count(errOut, "resized 12x12 to 8x8"); n != 5 {
+		t.Errorf("%d per-image notes, want 5:\n%s", n, errOut)
+	}
+	if !strings.Contains(errOut, "8 of 8 images were converted") {
+		t.Errorf("no conversion count:\n%s", errOut)
 	}
 }
