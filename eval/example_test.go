@@ -3,6 +3,7 @@ package eval_test
 import (
 	"context"
 	"fmt"
+	"image"
 
 	"github.com/cnnpipe/cnnpipe/cnn"
 	"github.com/cnnpipe/cnnpipe/eval"
@@ -62,4 +63,37 @@ layers:
 	// Output:
 	// 100 images, 100 resized: resized 120x60 to 30x15 (bilinear)
 	// 4 classes, 4 x 4 confusion matrix
+}
+
+// Classifying an image that is larger and in colour: the predictor resizes
+// it and takes its luminance, as training data is prepared, and says so.
+func ExampleNewPredictor() {
+	spec, err := cnn.ParseSpec([]byte(`
+input: {height: 28, width: 28, channels: 1}
+layers:
+  - {type: flatten}
+  - {type: dense, units: 3, activation: softmax}
+`))
+	if err != nil {
+		panic(err)
+	}
+	m, err := spec.Build(1) // in practice: eval.LoadModel(path), then m.Net
+	if err != nil {
+		panic(err)
+	}
+	p, err := eval.NewPredictor(m, []string{"circle", "square", "triangle"}, nil)
+	if err != nil {
+		panic(err)
+	}
+	photo := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	preds, err := p.Predict([]image.Image{photo})
+	if err != nil {
+		panic(err)
+	}
+	pr := preds[0]
+	fmt.Println(pr.Converted)
+	fmt.Println(len(pr.Probs), "probabilities in label order, top class among", p.Classes())
+	// Output:
+	// resized 48x64 to 28x28 (bilinear); 3 channels to 1 (luminance)
+	// 3 probabilities in label order, top class among [circle square triangle]
 }
