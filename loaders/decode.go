@@ -231,15 +231,7 @@ func ToPixels(dst []byte, img image.Image) (pix []byte, h, w, c int) {
 		}
 		return
 	case *image.YCbCr:
-		i := 0
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
-				yi, ci := m.YOffset(x, y), m.COffset(x, y)
-				r, g, bb := color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
-				pix[i], pix[i+1], pix[i+2] = r, g, bb
-				i += 3
-			}
-		}
+		ycbcrToRGB(pix, m)
 		return
 	case *image.Paletted:
 		pal := make([][3]byte, len(m.Palette))
@@ -299,4 +291,66 @@ func FromPixels(pix []byte, h, w, c int) (image.Image, error) {
 		return img, nil
 	}
 	return nil, fmt.Errorf("%w: %d channels", ErrCorrupt, c)
+}
+
+// ycbcrToRGB converts a JPEG's YCbCr image to RGB pixels with the same
+// arithmetic as color.YCbCrToRGB, computing offsets per row rather than per
+// pixel.
+func ycbcrToRGB(pix []byte, m *image.YCbCr) {
+	b := m.Rect
+	// Horizontal and vertical chroma subsampling shifts.
+	var hs, vs uint
+	switch m.SubsampleRatio {
+	case image.YCbCrSubsampleRatio422:
+		hs = 1
+	case image.YCbCrSubsampleRatio420:
+		hs, vs = 1, 1
+	case image.YCbCrSubsampleRatio440:
+		vs = 1
+	case image.YCbCrSubsampleRatio411:
+		hs = 2
+	case image.YCbCrSubsampleRatio410:
+		hs, vs = 2, 1
+	}
+	// image.YCbCr.COffset divides, rounding toward zero; shifts agree for
+	// the non-negative coordinates of decoded images.
+	cdiv := func(v int, s uint) int {
+		if v < 0 {
+			return v / (1 << s)
+		}
+		return v >> s
+	}
+	i := 0
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		yRow := m.Y[(y-b.Min.Y)*m.YStride:]
+		cOff := (cdiv(y, vs) - cdiv(b.Min.Y, vs)) * m.CStride
+		cbRow, crRow := m.Cb[cOff:], m.Cr[cOff:]
+		cx0 := cdiv(b.Min.X, hs)
+		for x := b.Min.X; x < b.Max.X; x++ {
+			cx := cdiv(x, hs) - cx0
+			yy1 := int32(yRow[x-b.Min.X]) * 0x10101
+			cb1 := int32(cbRow[cx]) - 128
+			cr1 := int32(crRow[cx]) - 128
+			r := yy1 + 91881*cr1
+			if uint32(r)&0xff000000 == 0 {
+				r >>= 16
+			} else {
+				r = ^(r >> 31)
+			}
+			g := yy1 - 22554*cb1 - 46802*cr1
+			if uint32(g)&0xff000000 == 0 {
+				g >>= 16
+			} else {
+				g = ^(g >> 31)
+			}
+			bb := yy1 + 116130*cb1
+			if uint32(bb)&0xff000000 == 0 {
+				bb >>= 16
+			} else {
+				bb = ^(bb >> 31)
+			}
+			pix[i], pix[i+1], pix[i+2] = uint8(r), uint8(g), uint8(bb)
+			i += 3
+		}
+	}
 }
