@@ -39,6 +39,7 @@ func setupConvert(fs *flag.FlagSet) func(ctx context.Context, args []string, e *
 	cifar := fs.String("cifar100-labels", "fine", "CIFAR-100 labels: fine or coarse")
 	maxPixels := fs.Int("max-pixels", loaders.DefaultMaxPixels, "refuse images with more pixels than this")
 	force := fs.Bool("force", false, "replace an existing output file")
+	shuffle := fs.Int64("shuffle", -1, "write the samples in a shuffled order drawn from this seed (>= 0); -1 keeps the source order")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "goroutines reading and decoding images (the output does not depend on it)")
 	return func(ctx context.Context, args []string, e *env) error {
 		args, err := parseTrailingFlags(fs, args)
@@ -63,6 +64,9 @@ func setupConvert(fs *flag.FlagSet) func(ctx context.Context, args []string, e *
 			return err
 		}
 		defer ds.Close()
+		if *shuffle >= 0 {
+			ds = ds.Shuffle(uint64(*shuffle))
+		}
 		bar := newLoadProgress(e.stderr, "convert", ds.Info().Count)
 		skips := &loaders.SkipLog{}
 		st, err := loaders.Convert(ctx, ds, args[1], &loaders.ConvertOptions{

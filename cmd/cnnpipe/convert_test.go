@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,5 +103,42 @@ func TestConvertUsageErrors(t *testing.T) {
 		if code, _, _ := runCmd(t, args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}
+	}
+}
+
+func TestConvertShuffle(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.arrow"), filepath.Join(dir, "b.arrow")
+	for _, out := range []string{a, b} {
+		if code, _, errs := runCmd(t, "convert", "--shuffle", "5", "shapes?n=50", out); code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+	}
+	// The rows are in a new order; the paths keep the original positions.
+	d, err := loaders.Open(a, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	seen := map[string]bool{}
+	inOrder := 0
+	i := 0
+	for s, err := range d.Samples(context.Background(), nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[s.Path] = true
+		if s.Path == fmt.Sprintf("shapes#%d", i) {
+			inOrder++
+		}
+		i++
+	}
+	if len(seen) != 50 || inOrder > 5 {
+		t.Fatalf("%d distinct samples, %d in their original place", len(seen), inOrder)
+	}
+	ba, _ := os.ReadFile(a)
+	bb, _ := os.ReadFile(b)
+	if !bytes.Equal(ba, bb) {
+		t.Error("the same seed gave different files")
 	}
 }
