@@ -298,6 +298,7 @@ func jitter(img *image.NRGBA, s *State, perm [4]int, on [4]bool, f [4]float64) *
 	return src
 }
 
+// String returns the op in the policy text form.
 func (o Jitter) String() string {
 	str := "jitter"
 	for i, rg := range [4]Range{o.Brightness, o.Contrast, o.Saturation, o.Hue} {
@@ -327,6 +328,7 @@ func (Grayscale) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	return dst
 }
 
+// String returns the op in the policy text form.
 func (Grayscale) String() string { return "gray" }
 
 // Gamma applies v' = 255·(v/255)^γ with γ drawn from Gamma
@@ -346,6 +348,7 @@ func (o Gamma) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	return dst
 }
 
+// String returns the op in the policy text form.
 func (o Gamma) String() string { return "gamma g=" + o.Gamma.String() }
 
 // Invert replaces R, G and B by 255 minus their value.
@@ -363,6 +366,7 @@ func (Invert) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	return dst
 }
 
+// String returns the op in the policy text form.
 func (Invert) String() string { return "invert" }
 
 // Equalize equalizes the histogram of each of R, G and B separately, with
@@ -421,4 +425,5 @@ func equalizeLUT(h *[256]int) (lut [256]uint8) {
 	return lut
 }
 
+// String returns the op in the policy text form.
 func (Equalize) String() string { return "equalize" }

@@ -14,6 +14,13 @@
 // transform records the parameters it drew in [State.Trace], which prints as
 // the text form of the chain.
 //
+// Ops never write into an image the State did not allocate: a decoded
+// source can be augmented many times. Size-preserving ops work in place on
+// State-owned buffers, and new images come from the State's pool, so a
+// worker's steady state allocates almost nothing. A Compose applies a
+// random resized crop followed by flips and a rotation or affine map as a
+// single warp from the source (same draws, same trace, one resampling).
+//
 // Policies are written in a compact text form,
 //
 //	hflip p=0.5; rotate deg=15; rcrop size=224 scale=0.8-1; jitter b=0.4 c=0.4 s=0.4 h=0.1

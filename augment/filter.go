@@ -85,6 +85,7 @@ func (o GaussianBlur) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	return dst
 }
 
+// String returns the op in the policy text form.
 func (o GaussianBlur) String() string {
 	return fmt.Sprintf("blur k=%d sigma=%s", o.Kernel, o.Sigma)
 }
@@ -115,6 +116,7 @@ func (o Noise) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	return dst
 }
 
+// String returns the op in the policy text form.
 func (o Noise) String() string { return "noise std=" + o.Std.String() }
 
 // Erase blanks a random rectangle (torchvision RandomErasing: area fraction
@@ -171,6 +173,7 @@ func (o Erase) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	return img
 }
 
+// String returns the op in the policy text form.
 func (o Erase) String() string {
 	str := "erase"
 	if o.Scale != (Range{}) {

@@ -27,6 +27,7 @@ const (
 
 var borderNames = []string{"constant", "edge", "reflect"}
 
+// String returns the name used in the policy text form.
 func (b Border) String() string {
 	if int(b) < len(borderNames) {
 		return borderNames[b]
@@ -78,15 +79,18 @@ func (HFlip) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	for y := 0; y < h; y++ {
 		src := img.Pix[y*img.Stride : y*img.Stride+4*w]
 		row := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
-		i, j := 0, len(src)-16
-		for ; j >= 0; i, j = i+16, j-16 {
-			s := src[j : j+16 : j+16]
-			d := row[i : i+16 : i+16]
-			a, b := binary.LittleEndian.Uint64(s[8:]), binary.LittleEndian.Uint64(s[:8])
+		i, j := 0, len(src)-32
+		for ; j >= 0; i, j = i+32, j-32 {
+			s := src[j : j+32 : j+32]
+			d := row[i : i+32 : i+32]
+			a, b := binary.LittleEndian.Uint64(s[24:]), binary.LittleEndian.Uint64(s[16:])
+			c, e := binary.LittleEndian.Uint64(s[8:]), binary.LittleEndian.Uint64(s[:8])
 			binary.LittleEndian.PutUint64(d[:8], a<<32|a>>32)
 			binary.LittleEndian.PutUint64(d[8:], b<<32|b>>32)
+			binary.LittleEndian.PutUint64(d[16:], c<<32|c>>32)
+			binary.LittleEndian.PutUint64(d[24:], e<<32|e>>32)
 		}
-		for j += 8; j >= 0; i, j = i+8, j-8 {
+		for j += 24; j >= 0; i, j = i+8, j-8 {
 			v := binary.LittleEndian.Uint64(src[j : j+8])
 			binary.LittleEndian.PutUint64(row[i:i+8], v<<32|v>>32)
 		}
@@ -97,6 +101,7 @@ func (HFlip) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	return dst
 }
 
+// String returns the op in the policy text form.
 func (HFlip) String() string { return "hflip" }
 
 func hflipInPlace(img *image.NRGBA) {
@@ -145,6 +150,7 @@ func (VFlip) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	return img
 }
 
+// String returns the op in the policy text form.
 func (VFlip) String() string { return "vflip" }
 
 // Rot90 rotates the image by K quarter turns counter-clockwise (like
@@ -165,6 +171,7 @@ func (o Rot90) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	return rot90(img, k, s)
 }
 
+// String returns the op in the policy text form.
 func (o Rot90) String() string {
 	if o.KMax > o.K {
 		return fmt.Sprintf("rot90 k=%d-%d", o.K, o.KMax)
@@ -260,6 +267,7 @@ func window(img *image.NRGBA, x0, y0, w, h int, border Border, fill color.NRGBA,
 // Size is a target height and width in pixels.
 type Size struct{ H, W int }
 
+// String formats the value as the policy text form writes it.
 func (z Size) String() string {
 	if z.H == z.W {
 		return fmt.Sprint(z.H)
@@ -281,6 +289,7 @@ func (o Pad) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	return window(img, -o.Left, -o.Top, w+o.Left+o.Right, h+o.Top+o.Bottom, o.Border, opaque(o.Fill), s)
 }
 
+// String returns the op in the policy text form.
 func (o Pad) String() string {
 	return fmt.Sprintf("pad l=%d t=%d r=%d b=%d mode=%s%s", o.Left, o.Top, o.Right, o.Bottom, o.Border, fillString(o.Fill))
 }
@@ -321,6 +330,7 @@ func (o CenterCrop) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	return window(img, left, top, o.Size.W, o.Size.H, BorderConstant, opaque(o.Fill), s)
 }
 
+// String returns the op in the policy text form.
 func (o CenterCrop) String() string { return "ccrop size=" + o.Size.String() + fillString(o.Fill) }
 
 // RandomCrop cuts a Size region at a uniformly drawn position (torchvision
@@ -355,6 +365,7 @@ func (o RandomCrop) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	return window(img, x-pl, y-pt, o.Size.W, o.Size.H, o.Border, opaque(o.Fill), s)
 }
 
+// String returns the op in the policy text form.
 func (o RandomCrop) String() string {
 	str := "crop size=" + o.Size.String()
 	if o.Padding != 0 {
@@ -375,6 +386,7 @@ func (r Range) draw(rng *Rand) float64 { return rng.Uniform(r.Lo, r.Hi) }
 // a single number means a symmetric or factor range.
 func (r Range) explicit() string { return formatFloat(r.Lo) + "-" + formatFloat(r.Hi) }
 
+// String formats the value as the policy text form writes it.
 func (r Range) String() string {
 	if r.Lo == r.Hi {
 		return formatFloat(r.Lo)
@@ -440,6 +452,7 @@ func rrcParams(width, height int, scale, ratio Range, r *Rand) (x, y, w, h int) 
 	return (width - w) / 2, (height - h) / 2, w, h
 }
 
+// String returns the op in the policy text form.
 func (o RandomResizedCrop) String() string {
 	str := "rcrop size=" + o.Size.String()
 	if o.Scale != (Range{}) {
@@ -484,6 +497,7 @@ func (o Resize) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	return out
 }
 
+// String returns the op in the policy text form.
 func (o Resize) String() string {
 	str := fmt.Sprintf("resize size=%dx%d", o.Size.H, o.Size.W)
 	if o.Short > 0 {

@@ -41,6 +41,7 @@ func (c Compose) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	return img
 }
 
+// String returns the op in the policy text form.
 func (c Compose) String() string { return "compose [" + joinOps(c) + "]" }
 
 // RandomApply applies Op with probability P: P <= 0 never, P >= 1 always.
@@ -58,6 +59,7 @@ func (a RandomApply) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	return img
 }
 
+// String returns the op in the policy text form.
 func (a RandomApply) String() string {
 	if c, ok := a.Op.(Compose); ok {
 		return "apply p=" + formatFloat(a.P) + " [" + joinOps(c) + "]"
@@ -84,6 +86,7 @@ func (o OneOf) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	return o[s.Rand.Intn(len(o))].Apply(img, s)
 }
 
+// String returns the op in the policy text form.
 func (o OneOf) String() string { return "oneof [" + joinOps(o) + "]" }
 
 // RandomOrder applies all of its ops in a random order.
@@ -112,6 +115,7 @@ func (o RandomOrder) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	return img
 }
 
+// String returns the op in the policy text form.
 func (o RandomOrder) String() string { return "order [" + joinOps(o) + "]" }
 
 func opString(op Op) string {

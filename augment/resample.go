@@ -26,6 +26,7 @@ const (
 
 var filterNames = []string{"bilinear", "nearest", "catmullrom", "lanczos"}
 
+// String returns the name used in the policy text form.
 func (f Filter) String() string {
 	if int(f) < len(filterNames) {
 		return filterNames[f]
@@ -276,6 +277,26 @@ func resample(dst, src *image.NRGBA, r image.Rectangle, f Filter, s *State) {
 				binary.LittleEndian.PutUint32(trow[4*x:], packLanes(rb, ga))
 				continue
 			}
+			if n == 4 && !hc.neg {
+				i := 4 * st
+				v, u := binary.LittleEndian.Uint64(srow[i:i+8]), binary.LittleEndian.Uint64(srow[i+8:i+16])
+				ws := hc.w16[x*hc.taps : x*hc.taps+4 : x*hc.taps+4]
+				p0, p1, p2, p3 := v&0xffffffff, v>>32, u&0xffffffff, u>>32
+				rb := rbLanes(p0)*ws[0] + rbLanes(p1)*ws[1] + rbLanes(p2)*ws[2] + rbLanes(p3)*ws[3] + lanesRound
+				ga := gaLanes(p0)*ws[0] + gaLanes(p1)*ws[1] + gaLanes(p2)*ws[2] + gaLanes(p3)*ws[3] + lanesRound
+				binary.LittleEndian.PutUint32(trow[4*x:], packLanes(rb, ga))
+				continue
+			}
+			if n == 3 && !hc.neg {
+				i := 4 * st
+				v, u := binary.LittleEndian.Uint64(srow[i:i+8]), uint64(binary.LittleEndian.Uint32(srow[i+8:i+12]))
+				ws := hc.w16[x*hc.taps : x*hc.taps+3 : x*hc.taps+3]
+				p0, p1 := v&0xffffffff, v>>32
+				rb := rbLanes(p0)*ws[0] + rbLanes(p1)*ws[1] + rbLanes(u)*ws[2] + lanesRound
+				ga := gaLanes(p0)*ws[0] + gaLanes(p1)*ws[1] + gaLanes(u)*ws[2] + lanesRound
+				binary.LittleEndian.PutUint32(trow[4*x:], packLanes(rb, ga))
+				continue
+			}
 			if !hc.neg {
 				ws := hc.w16[x*hc.taps : x*hc.taps+n]
 				px := srow[4*st : 4*(st+n)]
@@ -328,6 +349,27 @@ func resample(dst, src *image.NRGBA, r image.Rectangle, f Filter, s *State) {
 			w0, w1 := ws[0], ws[1]
 			for i := range drow {
 				drow[i] = uint8((int32(t0[i])*w0 + int32(t1[i])*w1 + half) >> precBits)
+			}
+			continue
+		case (n == 3 || n == 4) && !vc.neg && vc.taps >= 4:
+			ws := vc.w16[y*vc.taps : y*vc.taps+4 : y*vc.taps+4]
+			t0 := tmp[st*tstride : (st+1)*tstride][:len(drow)]
+			t1 := tmp[(st+1)*tstride : (st+2)*tstride][:len(drow)]
+			t2 := tmp[(st+2)*tstride : (st+3)*tstride][:len(drow)]
+			t3 := t2 // unused weight is 0 when n == 3
+			w3 := uint64(0)
+			if n == 4 {
+				t3, w3 = tmp[(st+3)*tstride : (st+4)*tstride][:len(drow)], ws[3]
+			}
+			w0, w1, w2 := ws[0], ws[1], ws[2]
+			for i := 0; i+4 <= len(drow); i += 4 {
+				p0 := uint64(binary.LittleEndian.Uint32(t0[i : i+4]))
+				p1 := uint64(binary.LittleEndian.Uint32(t1[i : i+4]))
+				p2 := uint64(binary.LittleEndian.Uint32(t2[i : i+4]))
+				p3 := uint64(binary.LittleEndian.Uint32(t3[i : i+4]))
+				rb := rbLanes(p0)*w0 + rbLanes(p1)*w1 + rbLanes(p2)*w2 + rbLanes(p3)*w3 + lanesRound
+				ga := gaLanes(p0)*w0 + gaLanes(p1)*w1 + gaLanes(p2)*w2 + gaLanes(p3)*w3 + lanesRound
+				binary.LittleEndian.PutUint32(drow[i:i+4], packLanes(rb, ga))
 			}
 			continue
 		case !vc.neg:

@@ -58,6 +58,7 @@ func (t ToTensor) Apply(img *image.NRGBA, dst *Tensor) {
 	}
 }
 
+// String returns the op in the policy text form.
 func (t ToTensor) String() string {
 	if !t.Normalize {
 		return "totensor"

@@ -193,6 +193,7 @@ func (o Rotate) draw(w, h int, s *State) affine2 {
 	return m
 }
 
+// String returns the op in the policy text form.
 func (o Rotate) String() string {
 	str := "rotate deg=" + o.Degrees.explicit()
 	if o.Nearest {
@@ -270,6 +271,7 @@ func inverseAffine(cx, cy, angle, tx, ty, scale, shx, shy float64) affine2 {
 	return m
 }
 
+// String returns the op in the policy text form.
 func (o Affine) String() string {
 	str := "affine deg=" + o.Degrees.explicit()
 	if o.Translate != [2]float64{} {
