@@ -90,6 +90,9 @@ func setupConvert(fs *flag.FlagSet) func(ctx context.Context, args []string, e *
 		}
 		fmt.Fprintln(e.stdout)
 		printSkipped(e.stderr, st.Skipped, st.Errors)
+		if st.Written == 0 {
+			fmt.Fprintf(e.stderr, "warning: %s holds no images\n", args[1])
+		}
 		return nil
 	}
 }
