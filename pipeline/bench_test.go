@@ -315,18 +315,26 @@ func BenchmarkTrainFromPNGFolder(b *testing.B) {
 		b.Fatal(err)
 	}
 	policy, _ := augment.Parse("hflip p=0.5; rotate deg=10")
-	// rate trains for 2 epochs and returns the images/s of the second.
-	rate := func(src cnn.Source) float64 {
+	// rate trains for 2 epochs and returns the images/s of the second and
+	// the CPU time it took per image.
+	rate := func(src cnn.Source) (imgsPerSec, cpuPerImg float64) {
 		m, err := spec.Build(1)
 		if err != nil {
 			b.Fatal(err)
 		}
-		var last float64
-		tr := cnn.NewTrainer(m, cnn.TrainConfig{Epochs: 2, OnEpoch: func(s cnn.EpochStats) { last = s.ImagesPerSec }})
+		var cpu0 time.Duration
+		tr := cnn.NewTrainer(m, cnn.TrainConfig{Epochs: 2, OnEpoch: func(s cnn.EpochStats) {
+			if s.Epoch == 1 {
+				cpu0 = cpuTime()
+				return
+			}
+			imgsPerSec = s.ImagesPerSec
+			cpuPerImg = float64((cpuTime() - cpu0).Microseconds()) / n
+		}})
 		if err := tr.Fit(context.Background(), src, nil); err != nil {
 			b.Fatal(err)
 		}
-		return last
+		return imgsPerSec, cpuPerImg
 	}
 	for _, workers := range []int{1, 2, 4} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
@@ -339,14 +347,19 @@ func BenchmarkTrainFromPNGFolder(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			var fromFolder, fromMemory float64
+			var fromFolder, fromMemory, cpuFolder, cpuMemory float64
 			for range b.N {
-				fromMemory += rate(mem.Batches(cnn.BatchConfig{Size: 64, Shuffle: true, Seed: 1}))
-				fromFolder += rate(l)
+				r, c := rate(mem.Batches(cnn.BatchConfig{Size: 64, Shuffle: true, Seed: 1}))
+				fromMemory, cpuMemory = fromMemory+r, cpuMemory+c
+				r, c = rate(l)
+				fromFolder, cpuFolder = fromFolder+r, cpuFolder+c
 			}
 			b.ReportMetric(fromFolder/float64(b.N), "folder-img/s")
 			b.ReportMetric(fromMemory/float64(b.N), "memory-img/s")
 			b.ReportMetric(fromFolder/fromMemory, "ratio")
+			// The CPU time ratio is what the img/s ratio is on cores that
+			// nothing else uses.
+			b.ReportMetric(cpuMemory/cpuFolder, "cpu-ratio")
 			b.ReportMetric(0, "ns/op")
 			if testing.Verbose() {
 				b.Logf("last folder epoch:\n%s", l.Stats())
