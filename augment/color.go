@@ -177,25 +177,21 @@ func huePass(dst, src *image.NRGBA, sq int32) {
 				hq -= 1536
 			}
 			rise := (c*(hq&255) + 128) >> 8
-			up, down := uint8(mn+rise), uint8(mx-rise)
-			hi, lo := uint8(mx), uint8(mn)
-			switch hq >> 8 {
-			case 0:
-				q[0], q[1], q[2] = hi, up, lo
-			case 1:
-				q[0], q[1], q[2] = down, hi, lo
-			case 2:
-				q[0], q[1], q[2] = lo, hi, up
-			case 3:
-				q[0], q[1], q[2] = lo, down, hi
-			case 4:
-				q[0], q[1], q[2] = up, lo, hi
-			default:
-				q[0], q[1], q[2] = hi, lo, down
-			}
+			// Sector k of the hue circle: which of max, min, rising and
+			// falling values each channel takes.
+			vals := [4]uint8{uint8(mx), uint8(mn), uint8(mn + rise), uint8(mx - rise)}
+			k := hq >> 8
+			q[0], q[1], q[2] = vals[hueR[k]&3], vals[hueG[k]&3], vals[hueB[k]&3]
 		}
 	})
 }
+
+// Per hue sector, the index into {max, min, rising, falling} of R, G, B.
+var (
+	hueR = [8]uint8{0, 3, 1, 1, 2, 0}
+	hueG = [8]uint8{2, 0, 0, 3, 1, 1}
+	hueB = [8]uint8{1, 1, 2, 0, 0, 3}
+)
 
 // Jitter randomly changes brightness, contrast, saturation and hue in a
 // random order, as torchvision ColorJitter: each factor is drawn from its
