@@ -140,3 +140,34 @@ func ExampleLoader() {
 	// [32 1 120 60] 32
 	// [4 1 120 60] 4
 }
+
+// ExampleRows builds the image stages by hand: Arrow record batches from a
+// loaders reader cross a channel (ReadRecords retains each for the
+// receiver, Rows releases it once its rows are copied out), then the rows
+// are decoded, batched and collated into tensors.
+func ExampleRows() {
+	ds, err := loaders.Open("shapes?n=10", nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer ds.Close()
+	p := pipeline.New(context.Background())
+	rr := ds.Records(p.Context(), &loaders.ReadOptions{BatchSize: 4})
+	p.Cleanup(rr.Release) // after every stage has stopped
+
+	records := pipeline.ReadRecords(p, "read", rr)
+	rows := pipeline.Rows(p, "rows", records, 1)
+	images := pipeline.Decode(p, "decode", rows, pipeline.DecodeConfig{Workers: 2})
+	groups := pipeline.Batch(p, "batch", images, pipeline.BatchConfig{Size: 8})
+	for b := range pipeline.Collate(p, "collate", groups, pipeline.CollateConfig{Channels: 1}) {
+		fmt.Println(b.X.Shape, b.Index)
+		b.Release()
+	}
+	if err := p.Wait(); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// [8 1 120 60] [0 1 2 3 4 5 6 7]
+	// [2 1 120 60] [8 9]
+}
