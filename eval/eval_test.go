@@ -86,6 +86,18 @@ func TestEvaluateMatchesPerSample(t *testing.T) {
 	if got := res.ClassNames(); !reflect.DeepEqual(got, []string{"a", "b", "c"}) {
 		t.Errorf("class names %v", got)
 	}
+	// Another loss is computed as the trainer computes it.
+	mse, err := Evaluate(context.Background(), m, d.Batches(cnn.BatchConfig{Size: 8}).Epoch(1), &Config{Loss: cnn.MSE{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss, _, err = cnn.NewTrainer(m, cnn.TrainConfig{Loss: cnn.MSE{}}).Evaluate(context.Background(), d.Batches(cnn.BatchConfig{Size: 8}), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(mse.Loss-loss) > 1e-6 || mse.LossName != "mse" || !reflect.DeepEqual(mse.Confusion, want) {
+		t.Errorf("mse loss %v (%s), trainer's %v; confusion %v", mse.Loss, mse.LossName, loss, mse.Confusion)
+	}
 }
 
 func TestEvaluateErrors(t *testing.T) {

@@ -174,8 +174,11 @@ func EvaluateDataset(ctx context.Context, m *cnn.Sequential, ds *loaders.Dataset
 	}
 	counts := &conversionCounts{}
 	r, err := Evaluate(ctx, m, in.datasetBatches(ctx, ds, streamConfig{batch: c.BatchSize, workers: c.Workers, counts: counts}), &c)
+	if errors.Is(err, ErrNoData) {
+		return nil, fmt.Errorf("eval: %s: %w", ds.Info().Path, ErrNoData)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("%w (data %s)", err, ds.Info().Path)
+		return nil, err
 	}
 	r.Data = ds.Info().Path
 	r.Resized, r.ChannelsConverted = int(counts.resized.Load()), int(counts.channels.Load())
