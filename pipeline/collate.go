@@ -96,7 +96,8 @@ func Collate(p *Pipeline, name string, in <-chan []*Sample, cfg CollateConfig) <
 	if pool == nil {
 		pool = NewBatchPool(2 * max(cfg.Workers, 1))
 	}
-	return Map(p, name, in, MapConfig{Workers: cfg.Workers}, func(_ context.Context, group []*Sample) (*TensorBatch, error) {
+	// A batch tensor is large: keep at most one finished batch waiting.
+	return Map(p, name, in, MapConfig{Workers: cfg.Workers, Buffer: 1}, func(_ context.Context, group []*Sample) (*TensorBatch, error) {
 		if err != nil {
 			return nil, err
 		}

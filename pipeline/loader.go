@@ -66,6 +66,11 @@ type LoaderConfig struct {
 // whose statistics stay available from Stats until the next epoch starts.
 // Per-sample randomness comes from (Seed, epoch, sample index), so the
 // batches of an epoch are the same for any number of workers.
+//
+// Memory is bounded by the configuration: about Prefetch+Workers+3 batch
+// tensors (BatchSize×Channels×Height×Width float32 values each, recycled
+// through a BatchPool), one batch of images being grouped, and a few images
+// per worker in each parallel stage.
 type Loader struct {
 	ds   *loaders.Dataset
 	cfg  LoaderConfig
