@@ -119,10 +119,12 @@ func openFolder(root string, cfg *Config) (*fileSource, error) {
 	src.info.Classes = classes
 	// classes.txt (written by the folder sink) fixes the class order, so
 	// labels survive a round trip even when names do not sort in label order.
+	// A listed name is stored in the directory safeName(name).
+	dirOf := func(class string) string { return class }
 	if listed := readNames(filepath.Join(root, "classes.txt")); listed != nil {
 		seen := map[string]bool{}
 		for _, c := range listed {
-			seen[c] = true
+			seen[safeName(c)] = true
 		}
 		for _, c := range classes {
 			if !seen[c] {
@@ -130,12 +132,13 @@ func openFolder(root string, cfg *Config) (*fileSource, error) {
 			}
 		}
 		classes = listed
+		dirOf = safeName
 	}
 	src.info.Classes = classes
 	for _, sp := range splits {
 		n := len(src.entries)
 		for label, class := range classes {
-			dir := filepath.Join(root, sp, class)
+			dir := filepath.Join(root, sp, dirOf(class))
 			if _, err := os.Stat(dir); err != nil {
 				continue
 			}

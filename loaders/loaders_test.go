@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -907,6 +908,34 @@ func TestConcurrentReaders(t *testing.T) {
 			if err != nil {
 				t.Errorf("%s: %v", p, err)
 			}
+		}
+	}
+}
+
+// TestFolderOddClassNames: class names that are not valid directory names,
+// or that do not sort in label order, survive a round trip through a folder.
+func TestFolderOddClassNames(t *testing.T) {
+	dir := t.TempDir()
+	m := filepath.Join(dir, "m.csv")
+	makeFolder(t, dir, []string{"x"}, 3, "png")
+	writeFile(t, filepath.Join(dir, "classes.txt"), []byte("zebra\nAC/DC\n..\n"))
+	writeFile(t, m, []byte("path,label\nx/x_000.png,0\nx/x_001.png,1\nx/x_002.png,2\n"))
+	d := mustOpen(t, m, nil)
+	want := collect(t, d, nil)
+	out := filepath.Join(dir, "out")
+	convert(t, d, out, nil)
+	back := mustOpen(t, out, nil)
+	if !slices.Equal(back.Info().Classes, []string{"zebra", "AC/DC", ".."}) {
+		t.Fatalf("classes %q", back.Info().Classes)
+	}
+	got := collect(t, back, nil)
+	if len(got) != 3 {
+		t.Fatalf("%d samples", len(got))
+	}
+	for _, g := range got {
+		w := want[slices.IndexFunc(want, func(s Sample) bool { return path.Base(s.Path) == path.Base(g.Path) })]
+		if g.Label != w.Label || g.Class != w.Class {
+			t.Errorf("%s: %d %q, want %d %q", g.Path, g.Label, g.Class, w.Label, w.Class)
 		}
 	}
 }
