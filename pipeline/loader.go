@@ -67,7 +67,7 @@ type LoaderConfig struct {
 // Per-sample randomness comes from (Seed, epoch, sample index), so the
 // batches of an epoch are the same for any number of workers.
 //
-// Memory is bounded by the configuration: about Prefetch+Workers+3 batch
+// Memory is bounded by the configuration: at most Prefetch+Workers+4 batch
 // tensors (BatchSize×Channels×Height×Width float32 values each, recycled
 // through a BatchPool), one batch of images being grouped, and a few images
 // per worker in each parallel stage.
@@ -121,7 +121,7 @@ func NewLoader(ds *loaders.Dataset, cfg LoaderConfig) (*Loader, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Loader{ds: ds, cfg: cfg, tz: tz, pool: NewBatchPool(cfg.Prefetch + cfg.Workers + 2)}
+	l := &Loader{ds: ds, cfg: cfg, tz: tz, pool: NewBatchPool(cfg.Prefetch + cfg.Workers + 4)}
 	var ops augment.Compose
 	if cfg.Augment != nil {
 		ops = append(ops, cfg.Augment)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cnnpipe/cnnpipe/augment"
 	"github.com/cnnpipe/cnnpipe/cnn"
@@ -226,5 +227,27 @@ func TestLoaderCancel(t *testing.T) {
 	}
 	if !errors.Is(got, context.Canceled) {
 		t.Errorf("epoch error after cancel = %v, want context.Canceled", got)
+	}
+}
+
+// TestLoaderBoundedMemory: with a slow trainer, the epoch reuses a bounded
+// set of batch tensors however many batches it has.
+func TestLoaderBoundedMemory(t *testing.T) {
+	checkNoLeaks(t)
+	ds := shapes(t, 240)
+	const workers, prefetch = 2, 2
+	l, _ := NewLoader(ds, LoaderConfig{BatchSize: 4, Channels: 1, Workers: workers, Prefetch: prefetch})
+	seen := map[*float32]bool{}
+	batches := 0
+	for b, err := range l.Epoch(1) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[&b.X.Data[0]] = true
+		batches++
+		time.Sleep(200 * time.Microsecond) // a slow training step
+	}
+	if bound := prefetch + workers + 4; batches != 60 || len(seen) > bound {
+		t.Errorf("%d batches used %d distinct tensors, want at most %d", batches, len(seen), bound)
 	}
 }
