@@ -183,22 +183,35 @@ func (s Stats) Bottleneck() (StageStats, bool) {
 	return best, found
 }
 
+// markBusy is the busy fraction from which WriteTable marks the busiest
+// stage as the bottleneck.
+const markBusy = 0.25
+
 // WriteTable prints s as an aligned table, one row per stage, with the share
 // of worker time each stage spent busy, starved (wait-in) and held back
-// (wait-out), and marks the bottleneck. The stage upstream of a bottleneck
+// (wait-out), and marks the bottleneck (the busiest stage, if it is busy
+// at least a quarter of the time). The stage upstream of a bottleneck
 // waits on its output; the stages downstream wait on their input.
 func (s Stats) WriteTable(w io.Writer) error {
+	// Numbers align right; names are padded so that they align left.
+	nw, kw := len("stage"), len("kind")
+	for _, st := range s {
+		nw, kw = max(nw, len(st.Name)), max(kw, len(st.Kind))
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "stage\tkind\tworkers\tin\tout\titems/s\tbusy\twait-in\twait-out\t\n")
+	fmt.Fprintf(tw, "%-*s\t%-*s\tworkers\tin\tout\titems/s\tbusy\twait-in\twait-out\t\n", nw, "stage", kw, "kind")
 	bn, ok := s.Bottleneck()
+	if b, _, _ := bn.Fractions(); b < markBusy {
+		ok = false // nothing is busy enough to be holding the others back
+	}
 	for _, st := range s {
 		b, wi, wo := st.Fractions()
 		mark := ""
 		if ok && st.Name == bn.Name && st.Kind == bn.Kind {
-			mark = " <- bottleneck"
+			mark = "  <- bottleneck"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%.1f\t%.0f%%\t%.0f%%\t%.0f%%\t%s\n",
-			st.Name, st.Kind, st.Workers, st.In, st.Out, st.Rate(), 100*b, 100*wi, 100*wo, mark)
+		fmt.Fprintf(tw, "%-*s\t%-*s\t%d\t%d\t%d\t%.1f\t%.0f%%\t%.0f%%\t%.0f%%\t%s\n",
+			nw, st.Name, kw, st.Kind, st.Workers, st.In, st.Out, st.Rate(), 100*b, 100*wi, 100*wo, mark)
 	}
 	return tw.Flush()
 }
