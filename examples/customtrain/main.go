@@ -58,18 +58,22 @@ func (o Scanlines) Apply(img *image.NRGBA, s *augment.State) *image.NRGBA {
 	return img
 }
 
-// model is the network, defined in Go code rather than a spec file: two
-// convolution blocks and a classifier for 1xHxW inputs.
+// model is the network, defined in Go code rather than a spec file: the
+// layout of the seed model (three convolution blocks and a classifier) for
+// 1xHxW inputs.
 func model(h, w, classes int, seed uint64) (*cnn.Sequential, error) {
 	m, err := cnn.NewSequential(cnn.Shape{1, h, w},
-		cnn.NewConv2D(cnn.Conv2DConfig{Filters: 8, Kernel: 5}),
+		cnn.NewConv2D(cnn.Conv2DConfig{Filters: 12, Kernel: 5}),
 		cnn.NewReLU(),
 		cnn.NewMaxPool2D(cnn.PoolConfig{Size: 2}),
 		cnn.NewConv2D(cnn.Conv2DConfig{Filters: 16, Kernel: 5}),
 		cnn.NewReLU(),
-		cnn.NewMaxPool2D(cnn.PoolConfig{Size: 4}),
+		cnn.NewMaxPool2D(cnn.PoolConfig{Size: 2}),
+		cnn.NewConv2D(cnn.Conv2DConfig{Filters: 20, Kernel: 4}),
+		cnn.NewReLU(),
+		cnn.NewMaxPool2D(cnn.PoolConfig{Size: 2}),
 		cnn.NewFlatten(),
-		cnn.NewDense(cnn.DenseConfig{Units: 32}),
+		cnn.NewDense(cnn.DenseConfig{Units: 64}),
 		cnn.NewReLU(),
 		cnn.NewDense(cnn.DenseConfig{Units: classes}),
 		cnn.NewSoftmax(),
@@ -146,7 +150,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		batch   = fs.Int("batch", 64, "batch size")
 		workers = fs.Int("workers", 2, "goroutines per parallel stage")
 		seed    = fs.Uint64("seed", 1, "seed for the split, the order, the augmentation and the weights")
-		lr      = fs.Float64("lr", 2e-3, "learning rate (Adam)")
+		lr      = fs.Float64("lr", 1e-3, "learning rate (Adam)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
