@@ -54,7 +54,7 @@ type readFn struct {
 }
 
 func (f *readFn) Setup() error {
-	ds, err := loaders.Open(f.Opts.Src, &loaders.Config{MaxPixels: f.Opts.Config.MaxPixels})
+	ds, err := openSource(&f.Opts)
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ func NewPlan(opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	ds, err := loaders.Open(o.Src, &loaders.Config{MaxPixels: o.Config.MaxPixels})
+	ds, err := openSource(&o)
 	if err != nil {
 		return nil, err
 	}
@@ -169,4 +169,22 @@ func summarize(res beam.PipelineResult) expand.Summary {
 	}
 	s.Outputs = s.Written + s.Existed
 	return s
+}
+
+// openSource opens the job's source (and split) with loaders. Closing the
+// returned view closes the source.
+func openSource(o *Options) (*loaders.Dataset, error) {
+	ds, err := loaders.Open(o.Src, &loaders.Config{MaxPixels: o.Config.MaxPixels})
+	if err != nil {
+		return nil, err
+	}
+	if o.Split == "" {
+		return ds, nil
+	}
+	sub, err := ds.Split(o.Split)
+	if err != nil {
+		ds.Close()
+		return nil, err
+	}
+	return sub, nil
 }

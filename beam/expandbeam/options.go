@@ -21,6 +21,9 @@ type Options struct {
 	// Dst is the output root: a local path, or a URL (gs://bucket/dir,
 	// s3://bucket/dir) of a filesystem registered with Beam.
 	Dst string
+	// Split, if not empty, restricts the job to that split of Src
+	// ("train", "test", ...).
+	Split string
 	// Config is the per-output configuration, exactly as for
 	// `cnnpipe augment` (expand.Config): copies, seed, ops, format, ...
 	Config expand.Config

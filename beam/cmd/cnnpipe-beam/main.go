@@ -4,8 +4,10 @@
 //
 // Usage:
 //
-//	cnnpipe-beam augment SRC DST [--copies N] [--seed S] [--ops "..."] [--format png|jpeg]
-//	        [--on-error fail|skip] [--keep-originals] [beam flags: --runner, --endpoint, ...]
+//	cnnpipe-beam augment SRC DST [--copies N] [--seed S] [--ops "..." | --ops-file F]
+//	        [--format png|jpeg] [--quality Q] [--png-level L] [--keep-originals]
+//	        [--split NAME] [--max-pixels N] [--on-error fail|skip]
+//	        [Beam flags: --runner, --endpoint, --project, --region, ...]
 //
 // augment takes the flags of `cnnpipe augment` and writes byte-identical
 // images under identical names; the manifest is written as Parquet parts
@@ -25,10 +27,12 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 
+	"github.com/cnnpipe/cnnpipe/augment"
 	"github.com/cnnpipe/cnnpipe/beam/expandbeam"
 	"github.com/cnnpipe/cnnpipe/expand"
 	"github.com/cnnpipe/cnnpipe/loaders"
@@ -46,14 +50,17 @@ const (
 var (
 	fCopies    = flag.Int("copies", 1, "augment: variants written per image")
 	fSeed      = flag.Uint64("seed", 0, "augment: seed of the per-sample randomness")
-	fOps       = flag.String("ops", "", "augment: augmentation policy, e.g. \"hflip p=0.5; rotate deg=15\" (empty: none)")
+	fOps       = flag.String("ops", "", "augment: augmentation policy in text form (default \""+defaultOps+"\"; see --list-ops)")
+	fOpsFile   = flag.String("ops-file", "", "augment: read the policy from this file (YAML list, or the text form)")
+	fListOps   = flag.Bool("list-ops", false, "augment: print the transforms and their parameters, then exit")
+	fSplit     = flag.String("split", "", "augment: augment only this split of SRC (e.g. train)")
 	fFormat    = flag.String("format", "png", "augment: output format, png or jpeg")
 	fQuality   = flag.Int("quality", 90, "augment: JPEG quality, 1-100")
 	fPNGLevel  = flag.String("png-level", "fast", "augment: PNG compression: fast, default, best or none")
 	fKeep      = flag.Bool("keep-originals", false, "augment: also write each input, unchanged, beside its copies")
 	fMaxPixels = flag.Int("max-pixels", loaders.DefaultMaxPixels, "augment: refuse input images with more pixels")
 	fOnError   = flag.String("on-error", "fail", "augment: fail (exit 1 when an input fails; the others are written) or skip")
-	fWorkers   = flag.Int("workers", 0, "augment: accepted for compatibility with cnnpipe augment and ignored: the runner sets the parallelism")
+	_          = flag.Int("workers", 0, "augment: accepted for compatibility with cnnpipe augment and ignored: the runner sets the parallelism")
 	fRead      = flag.Int("read-shards", 0, "augment: parts the source is read in (0: one per 256 images)")
 	fManifest  = flag.Int("manifest-shards", 0, "augment: manifest part files (0: one per 100,000 outputs)")
 )
@@ -71,8 +78,29 @@ path or gs://... where the runner has it. The job runs on the runner named by
 
 exit codes: 0 ok, 1 failure, 2 usage error.
 
-flags (augment's, then Beam's):
+augment flags:
 `
+
+// printUsage prints the usage text, augment's flags, then Beam's.
+func printUsage(fs *flag.FlagSet) {
+	w := fs.Output()
+	fmt.Fprint(w, usage)
+	ours := flag.NewFlagSet("augment", flag.ContinueOnError)
+	beams := flag.NewFlagSet("beam", flag.ContinueOnError)
+	fs.VisitAll(func(f *flag.Flag) {
+		to, u := beams, f.Usage
+		if rest, ok := strings.CutPrefix(f.Usage, "augment: "); ok {
+			to, u = ours, rest
+		}
+		to.Var(f.Value, f.Name, u)
+		to.Lookup(f.Name).DefValue = f.DefValue
+	})
+	ours.SetOutput(w)
+	ours.PrintDefaults()
+	fmt.Fprint(w, "\nBeam flags (--runner=prism|flink|spark|dataflow|..., --endpoint, --project, ...; see beam/README.md):\n")
+	beams.SetOutput(w)
+	beams.PrintDefaults()
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -84,10 +112,7 @@ func main() {
 // run executes the command line and returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	flag.CommandLine.SetOutput(stderr)
-	flag.CommandLine.Usage = func() {
-		fmt.Fprint(flag.CommandLine.Output(), usage)
-		flag.CommandLine.PrintDefaults()
-	}
+	flag.CommandLine.Usage = func() { printUsage(flag.CommandLine) }
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		// A runner starts this program as a worker with flags only
 		// (--worker, --id, --control_endpoint, ...): beam.Init then runs
@@ -120,6 +145,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
+	if *fListOps {
+		fmt.Fprint(stdout, augment.Help())
+		return exitOK
+	}
 	if len(pos) != 2 {
 		fmt.Fprintf(stderr, "cnnpipe-beam augment: want SRC and DST, got %d arguments\nrun 'cnnpipe-beam help' for help\n", len(pos))
 		return exitUsage
@@ -128,15 +157,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cnnpipe-beam augment: --on-error %q: want fail or skip\n", *fOnError)
 		return exitUsage
 	}
+	if *fCopies < 1 {
+		fmt.Fprintf(stderr, "cnnpipe-beam augment: --copies must be at least 1\n")
+		return exitUsage
+	}
+	ops, err := policy(*fOps, *fOpsFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "cnnpipe-beam augment: %v\n", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			return exitUsage
+		}
+		return exitFailure
+	}
 	opts := expandbeam.Options{
-		Src: pos[0], Dst: pos[1], OnError: *fOnError, ReadShards: *fRead, ManifestShards: *fManifest,
-		Config: expand.Config{Ops: *fOps, Copies: *fCopies, Seed: *fSeed, Format: *fFormat, Quality: *fQuality,
+		Src: pos[0], Dst: pos[1], Split: *fSplit, OnError: *fOnError, ReadShards: *fRead, ManifestShards: *fManifest,
+		Config: expand.Config{Ops: ops, Copies: *fCopies, Seed: *fSeed, Format: *fFormat, Quality: *fQuality,
 			PNGLevel: *fPNGLevel, KeepOriginals: *fKeep, MaxPixels: *fMaxPixels},
 	}
-	// Check the configuration (policy, format, ...) before starting Beam.
+	// Check the configuration and DST before starting Beam.
 	if _, err := expand.NewRenderer(&opts.Config); err != nil {
 		fmt.Fprintf(stderr, "cnnpipe-beam augment: %v\n", err)
 		return exitUsage
+	}
+	if !strings.Contains(opts.Dst, "://") {
+		if err := expand.CheckDst(opts.Src, opts.Dst); err != nil {
+			fmt.Fprintf(stderr, "cnnpipe-beam augment: %v\n", err)
+			return exitUsage
+		}
 	}
 	beam.Init()
 	sum, fails, err := expandbeam.Run(ctx, opts, beamx.RunWithMetrics)
@@ -148,7 +196,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cnnpipe-beam augment: failed: %s\n", f.Err)
 	}
 	if sum.Inputs > 0 || err == nil {
-		printSummary(stdout, sum)
+		printSummary(stdout, pos[1], sum)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "cnnpipe-beam augment: %v\n", err)
@@ -180,12 +228,57 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-func printSummary(w io.Writer, s expand.Summary) {
-	fmt.Fprintf(w, "inputs %d, outputs %d (written %d, existed %d), failed %d, %.1f MB, %.1fs",
-		s.Inputs, s.Outputs, s.Written, s.Existed, s.Failed, float64(s.Bytes)/1e6, s.Elapsed.Seconds())
-	if s.Elapsed > 0 {
-		fmt.Fprintf(w, " (%.0f outputs/s)", float64(s.Outputs)/s.Elapsed.Seconds())
+// printSummary prints the summary in the words of `cnnpipe augment`.
+func printSummary(w io.Writer, dst string, s expand.Summary) {
+	rate := float64(s.Written) / max(s.Elapsed.Seconds(), 1e-9)
+	fmt.Fprintf(w, "augment: %d inputs -> %d outputs in %s: %d written (%.1f MB), %d already there, %d failed, in %.1fs (%.0f img/s)\n",
+		s.Inputs, s.Outputs, dst, s.Written, float64(s.Bytes)/1e6, s.Existed, s.Failed, s.Elapsed.Seconds(), rate)
+	t := s.Time
+	total := t.Decode + t.Transform + t.Encode + t.Write
+	if total > 0 {
+		pct := func(d time.Duration) float64 { return 100 * float64(d) / float64(total) }
+		fmt.Fprintf(w, "time over workers: decode %.0f%%, transform %.0f%%, encode %.0f%%, write %.0f%% (%.1fs)\n",
+			pct(t.Decode), pct(t.Transform), pct(t.Encode), pct(t.Write), total.Seconds())
 	}
-	fmt.Fprintf(w, "\ntime summed over workers: decode %.1fs, transform %.1fs, encode %.1fs, write %.1fs\n",
-		s.Time.Decode.Seconds(), s.Time.Transform.Seconds(), s.Time.Encode.Seconds(), s.Time.Write.Seconds())
+}
+
+// defaultOps is the policy used when neither --ops nor --ops-file is given:
+// the default of `cnnpipe augment` (cmd/cnnpipe/augment.go), which this
+// command must follow for its outputs to be identical.
+const defaultOps = "hflip; rotate deg=10 mode=reflect; jitter b=0.2 c=0.2 s=0.2 h=0.02"
+
+// usageError marks an error in how the command was called (exit 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// policy returns the canonical text of the chosen policy, as
+// `cnnpipe augment` computes it (the canonical text is what the outputs'
+// state file records).
+func policy(ops, opsFile string) (string, error) {
+	if ops != "" && opsFile != "" {
+		return "", usageError{"give --ops or --ops-file, not both"}
+	}
+	if opsFile != "" {
+		data, err := os.ReadFile(opsFile)
+		if err != nil {
+			return "", err
+		}
+		pol, yerr := augment.ParseYAML(data)
+		if yerr != nil {
+			var terr error
+			if pol, terr = augment.Parse(string(data)); terr != nil {
+				return "", fmt.Errorf("%s: %w", opsFile, yerr)
+			}
+		}
+		return pol.String(), nil
+	}
+	if ops == "" {
+		ops = defaultOps
+	}
+	pol, err := augment.Parse(ops)
+	if err != nil {
+		return "", usageError{fmt.Sprintf("--ops: %v", err)}
+	}
+	return pol.String(), nil
 }
