@@ -22,8 +22,8 @@ var avx2Impl = &impl{
 	name: "avx2",
 	mr:   6, nr: 16,
 	kc: 256, mc: 1020, nc: 512,
-	kern: kernAVX2,
-	dot:  dotAVX2, dotR: 3, dotS: 4, dotW: 8,
+	kern: kernAVX2, kernMasked: kernAVX2Masked,
+	dot: dotAVX2, dotR: 3, dotS: 4, dotW: 8,
 }
 
 func kernAVX512(h, k int, a, b []float32, ldb int, c []float32, ldc int, beta float32) {
@@ -78,6 +78,21 @@ func copyChunksChecked(n, vecs int, src, dst []float32, dstStride int) {
 	_ = src[n*vecs*8-1]
 	_ = dst[(n-1)*dstStride+vecs*8-1]
 	copyChunksAVX(n, vecs, &src[0], &dst[0], dstStride)
+}
+
+// ymmMasks holds the lane masks of the AVX2 edge kernels: the 8 lanes
+// starting at ymmMasks[8-c] enable the first c lanes.
+var ymmMasks = [16]int32{-1, -1, -1, -1, -1, -1, -1, -1}
+
+func kernAVX2Masked(h, k int, a, b []float32, ldb int, c []float32, ldc int, beta float32, cols int) {
+	_ = a[h*k-1]
+	_ = b[(k-1)*ldb+cols-1]
+	_ = c[(h-1)*ldc+cols-1]
+	if cols <= 8 {
+		kernAVX2E1Table[h](k, &a[0], &b[0], ldb, &c[0], ldc, beta, &ymmMasks[8-cols])
+		return
+	}
+	kernAVX2E2Table[h](k, &a[0], &b[0], ldb, &c[0], ldc, beta, &ymmMasks[16-cols])
 }
 
 // impls lists every implementation usable on this CPU, fastest first, for

@@ -36,9 +36,11 @@
 //     Otherwise B is packed into slivers of NR columns stored k-major
 //     (contiguous, so no L1 set conflicts when ldb is a power of two),
 //     through an AVX-512 16×16 in-register transpose when B is transposed.
-//     Right-edge tiles narrower than NR use AVX-512 kernels that read B and
-//     read and write C through a column mask; without AVX-512 they are
-//     packed with zero padding, computed into a scratch tile and merged.
+//     Right-edge tiles narrower than NR use kernels that read B and read
+//     and write C through a lane mask (AVX-512 mask registers, AVX2
+//     VMASKMOVPS; masked-out lanes are never touched); the portable path
+//     packs them with zero padding, computes them into a scratch tile and
+//     merges.
 //   - Loops, outermost first: rows in blocks of MC, k in blocks of KC
 //     (balanced, so k = 300 runs as 150+150). With B in place: B slivers,
 //     then the A slivers of the block (the B sliver stays in L1 while the

@@ -27,6 +27,9 @@ type isa struct {
 	aStride int
 	// masked adds kernels with a column mask for ragged right edges.
 	masked bool
+	// ymmMask makes the masked kernels AVX2 ones: only the last vector of
+	// a row is masked, through a lane mask in Y15 loaded from memory.
+	ymmMask bool
 }
 
 // dotISA describes one instruction-set variant of the dot-product kernel
@@ -46,6 +49,13 @@ var dotISAs = []dotISA{
 var isas = []isa{
 	{name: "AVX512", reg: "Z", width: 16, nv: 2, mr: 12, aStride: 16, masked: true},
 	{name: "AVX2", reg: "Y", width: 8, nv: 2, mr: 6},
+}
+
+// ymmMaskISAs are the AVX2 edge kernels: 1 vector (up to 8 columns) or 2
+// vectors of which the second is masked (9 to 15 columns).
+var ymmMaskISAs = []isa{
+	{name: "AVX2E1", reg: "Y", width: 8, nv: 1, mr: 6, masked: true, ymmMask: true},
+	{name: "AVX2E2", reg: "Y", width: 8, nv: 2, mr: 6, masked: true, ymmMask: true},
 }
 
 func main() {
@@ -70,6 +80,18 @@ func main() {
 			fmt.Fprintf(&g, "}\n")
 		}
 		fmt.Fprintf(&g, "\nvar kern%sTable = [...]func(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32){\n\tnil,\n", x.name)
+		for h := 1; h <= x.mr; h++ {
+			fmt.Fprintf(&g, "\tsgemm%s_%d,\n", x.name, h)
+		}
+		fmt.Fprintf(&g, "}\n")
+	}
+	for _, x := range ymmMaskISAs {
+		fmt.Fprintf(&g, "\n// %s edge kernels: tile height h in 1..%d, %d vectors per row, the\n// last one loaded and stored through the lane mask at mask[0:8].\n", x.name, x.mr, x.nv)
+		for h := 1; h <= x.mr; h++ {
+			fmt.Fprintf(&g, "\n//go:noescape\nfunc sgemm%s_%d(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask *int32)\n", x.name, h)
+			kernel(&s, x, h, true)
+		}
+		fmt.Fprintf(&g, "\nvar kern%sTable = [...]func(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask *int32){\n\tnil,\n", x.name)
 		for h := 1; h <= x.mr; h++ {
 			fmt.Fprintf(&g, "\tsgemm%s_%d,\n", x.name, h)
 		}
@@ -131,17 +153,25 @@ func kernel(w *bytes.Buffer, x isa, h int, masked bool) {
 	fn := fmt.Sprintf("sgemm%s_%d", x.name, h)
 	mask := func(v int) string { return "" }
 	zmask := func(v int) string { return "" }
-	if masked {
+	if masked && !x.ymmMask {
 		fn = fmt.Sprintf("sgemm%sMasked_%d", x.name, h)
 		mask = func(v int) string { return fmt.Sprintf("K%d, ", v+1) }
 		zmask = func(v int) string { return ".Z" }
 	}
+	// ymm-masked vector v: loads and stores go through VMASKMOVPS with
+	// the lane mask in Y15.
+	ym := func(v int) bool { return x.ymmMask && v == x.nv-1 }
 	ast := x.aStride
 	if ast == 0 {
 		ast = h
 	}
 
-	if masked {
+	if x.ymmMask {
+		fmt.Fprintf(w, "\n// func %s(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask *int32)\n", fn)
+		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-64\n", fn)
+		p("MOVQ mask+56(FP), AX")
+		p("VMOVDQU (AX), Y15")
+	} else if masked {
 		fmt.Fprintf(w, "\n// func %s(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask uint32)\n", fn)
 		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-56\n", fn)
 		p("MOVL mask+52(FP), AX")
@@ -182,6 +212,14 @@ func kernel(w *bytes.Buffer, x isa, h int, masked bool) {
 	// Main loop, unrolled by 2.
 	step := func(off int) {
 		for v := 0; v < x.nv; v++ {
+			if ym(v) {
+				if off == 0 {
+					p("VMASKMOVPS %d(DI), Y15, %s", v*vbytes, bReg(v))
+				} else {
+					p("VMASKMOVPS %d(DI)(R10*1), Y15, %s", v*vbytes, bReg(v))
+				}
+				continue
+			}
 			if off == 0 {
 				p("VMOVUPS%s %d(DI), %s%s", zmask(v), v*vbytes, mask(v), bReg(v))
 			} else {
@@ -225,6 +263,10 @@ func kernel(w *bytes.Buffer, x isa, h int, masked bool) {
 	p("JNE scaled")
 	for r := 0; r < h; r++ {
 		for v := 0; v < x.nv; v++ {
+			if ym(v) {
+				p("VMASKMOVPS %s, Y15, %d(DX)", acc(r, v), v*vbytes)
+				continue
+			}
 			p("VMOVUPS %s, %s%d(DX)", acc(r, v), mask(v), v*vbytes)
 		}
 		if r < h-1 {
@@ -237,6 +279,12 @@ func kernel(w *bytes.Buffer, x isa, h int, masked bool) {
 	p("VBROADCASTSS beta+48(FP), %s", beta)
 	for r := 0; r < h; r++ {
 		for v := 0; v < x.nv; v++ {
+			if ym(v) {
+				p("VMASKMOVPS %d(DX), Y15, %s", v*vbytes, bc)
+				p("VFMADD231PS %s, %s, %s", bc, beta, acc(r, v))
+				p("VMASKMOVPS %s, Y15, %d(DX)", acc(r, v), v*vbytes)
+				continue
+			}
 			p("VFMADD231PS%s %d(DX), %s, %s%s", zmask(v), v*vbytes, beta, mask(v), acc(r, v))
 			p("VMOVUPS %s, %s%d(DX)", acc(r, v), mask(v), v*vbytes)
 		}

@@ -146,6 +146,68 @@ var kernAVX2Table = [...]func(k int, a, b *float32, ldb int, c *float32, ldc int
 	sgemmAVX2_6,
 }
 
+// AVX2E1 edge kernels: tile height h in 1..6, 1 vectors per row, the
+// last one loaded and stored through the lane mask at mask[0:8].
+
+//go:noescape
+func sgemmAVX2E1_1(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask *int32)
+
+//go:noescape
+func sgemmAVX2E1_2(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask *int32)
+
+//go:noescape
+func sgemmAVX2E1_3(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask *int32)
+
+//go:noescape
+func sgemmAVX2E1_4(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask *int32)
+
+//go:noescape
+func sgemmAVX2E1_5(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask *int32)
+
+//go:noescape
+func sgemmAVX2E1_6(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask *int32)
+
+var kernAVX2E1Table = [...]func(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask *int32){
+	nil,
+	sgemmAVX2E1_1,
+	sgemmAVX2E1_2,
+	sgemmAVX2E1_3,
+	sgemmAVX2E1_4,
+	sgemmAVX2E1_5,
+	sgemmAVX2E1_6,
+}
+
+// AVX2E2 edge kernels: tile height h in 1..6, 2 vectors per row, the
+// last one loaded and stored through the lane mask at mask[0:8].
+
+//go:noescape
+func sgemmAVX2E2_1(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask *int32)
+
+//go:noescape
+func sgemmAVX2E2_2(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask *int32)
+
+//go:noescape
+func sgemmAVX2E2_3(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask *int32)
+
+//go:noescape
+func sgemmAVX2E2_4(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask *int32)
+
+//go:noescape
+func sgemmAVX2E2_5(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask *int32)
+
+//go:noescape
+func sgemmAVX2E2_6(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask *int32)
+
+var kernAVX2E2Table = [...]func(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, mask *int32){
+	nil,
+	sgemmAVX2E2_1,
+	sgemmAVX2E2_2,
+	sgemmAVX2E2_3,
+	sgemmAVX2E2_4,
+	sgemmAVX2E2_5,
+	sgemmAVX2E2_6,
+}
+
 // AVX512 dot kernels: out[r*ldo+s] += Σ a[r*lda+p]·b[s*ldb+p] over
 // p < kv*16, for an r×s tile with r <= 4, s <= 6.
 
