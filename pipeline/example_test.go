@@ -8,7 +8,9 @@ import (
 	"strings"
 
 	"github.com/cnnpipe/cnnpipe/augment"
+	"github.com/cnnpipe/cnnpipe/cnn"
 	"github.com/cnnpipe/cnnpipe/loaders"
+	"github.com/cnnpipe/cnnpipe/models"
 	"github.com/cnnpipe/cnnpipe/pipeline"
 )
 
@@ -133,7 +135,8 @@ func ExampleLoader() {
 		}
 		fmt.Println(b.X.Shape, len(b.Labels))
 	}
-	// l.Stats() now tells where the epoch's time went.
+	_ = l.Stats() // where the epoch's time went, stage by stage
+
 	// Output:
 	// [32 1 120 60] 32
 	// [32 1 120 60] 32
@@ -170,4 +173,48 @@ func ExampleRows() {
 	// Output:
 	// [8 1 120 60] [0 1 2 3 4 5 6 7]
 	// [2 1 120 60] [8 9]
+}
+
+// ExampleLoader_train is what "cnnpipe train" does with a dataset: a
+// Loader with augmentation for the training split, one without for
+// validation, the model's input shape for both, and the stage statistics
+// at the end to tell compute from waiting for data.
+func ExampleLoader_train() {
+	ctx := context.Background()
+	ds, err := loaders.Open("shapes?n=96", nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer ds.Close()
+	train, val, err := ds.SplitFraction(ctx, 0.25, 1)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	spec, _ := models.Open("seed")
+	m, err := spec.Build(1)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	in := m.InputShape() // [channels, height, width]
+	policy, _ := augment.Parse("hflip p=0.5; rotate deg=10")
+	tl, _ := pipeline.NewLoader(train, pipeline.LoaderConfig{
+		BatchSize: 32, Workers: 2, Shuffle: true, Seed: 1, Augment: policy,
+		Channels: in[0], Height: in[1], Width: in[2],
+	})
+	vl, _ := pipeline.NewLoader(val, pipeline.LoaderConfig{
+		BatchSize: 64, Workers: 2, Channels: in[0], Height: in[1], Width: in[2],
+	})
+	tr := cnn.NewTrainer(m, cnn.TrainConfig{Epochs: 1})
+	if err := tr.Fit(ctx, tl, vl); err != nil {
+		fmt.Println(err)
+		return
+	}
+	st, _ := tl.TotalStats().Stage("train")
+	// st.Busy is the time spent training, st.WaitIn the time spent waiting
+	// for data; tl.TotalStats().WriteTable prints every stage.
+	fmt.Printf("%d training batches in %d epoch\n", st.Out, len(tr.State().History))
+	// Output: 3 training batches in 1 epoch
 }
