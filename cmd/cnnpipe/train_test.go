@@ -41,8 +41,8 @@ func readMetrics(t *testing.T, dir string) [][]string {
 // epoch on the built-in shapes dataset and checks that validation accuracy
 // is well above chance (25%), and that every output file is written.
 func TestTrainSeedLearnsShapes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains a CNN for a few seconds")
+	if testing.Short() || trainRace {
+		t.Skip("trains a CNN for a few seconds (too slow under -short or the race detector)")
 	}
 	dir := t.TempDir()
 	code, out, errs := trainCmd(t, "--epochs", "1", "--train-size", "2048", "--val-size", "256", "--batch", "16", "--out", dir)
