@@ -73,7 +73,7 @@ func TestTrainSeedLearnsShapes(t *testing.T) {
 
 func TestTrainResume(t *testing.T) {
 	dir := t.TempDir()
-	small := []string{"--train-size", "96", "--val-size", "32", "--batch", "32", "--out", dir}
+	small := []string{"--train-size", "32", "--val-size", "16", "--batch", "16", "--out", dir}
 	if code, out, errs := trainCmd(t, append([]string{"--epochs", "1"}, small...)...); code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
