@@ -35,17 +35,33 @@ type SourceFunc func(epoch int) iter.Seq2[Batch, error]
 // Epoch calls f(e).
 func (f SourceFunc) Epoch(e int) iter.Seq2[Batch, error] { return f(e) }
 
-// ChannelSource returns a Source for a single pass over the batches
-// received from ch until it is closed (the epoch number is ignored); errc,
-// if not nil, is read after ch closes and a non-nil error ends the epoch
-// with that error. It suits a pipeline that produces one channel per epoch:
-// wrap each channel with SourceFunc instead when the producer needs the
-// epoch number.
-func ChannelSource(ch <-chan Batch, errc <-chan error) iter.Seq2[Batch, error] {
+// ChannelBatches returns an iterator over the batches received from ch
+// until it is closed; errc, if not nil, is read after ch closes and a
+// non-nil error ends the iteration with that error.
+//
+// A batch sent on ch belongs to the consumer until the consumer is done
+// with it. If free is not nil, each batch is sent back on free as soon as
+// the consumer is done with it (after its training step), so a producer can
+// recycle a fixed set of buffers: give free a capacity of at least the
+// number of buffers, fill it with them, and take one from free before
+// filling and sending it. Without free, the producer must not reuse a
+// batch it has sent.
+//
+// A producer that starts one channel per epoch becomes a Source with
+// SourceFunc:
+//
+//	src := cnn.SourceFunc(func(e int) iter.Seq2[cnn.Batch, error] {
+//		ch, free, errc := produce(e)
+//		return cnn.ChannelBatches(ch, free, errc)
+//	})
+func ChannelBatches(ch <-chan Batch, free chan<- Batch, errc <-chan error) iter.Seq2[Batch, error] {
 	return func(yield func(Batch, error) bool) {
 		for b := range ch {
 			if !yield(b, nil) {
 				return
+			}
+			if free != nil {
+				free <- b
 			}
 		}
 		if errc != nil {
@@ -90,7 +106,9 @@ type BatchConfig struct {
 }
 
 // Batches returns a Source over d. It reuses one Batch buffer for every
-// batch (see Batch for the ownership rule) and allocates nothing per batch.
+// batch (see Batch for the ownership rule) and allocates nothing per batch;
+// so the iterators of two epochs of one Source must not run at the same
+// time.
 func (d *MemoryDataset) Batches(cfg BatchConfig) Source {
 	bs := cfg.Size
 	if bs <= 0 {

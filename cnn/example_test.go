@@ -86,7 +86,7 @@ optimizer: {name: sgd, lr: 0.05, momentum: 0.9, nesterov: true, schedule: {name:
 }
 
 // Train a model on an in-memory dataset. Any Source works: the batches may
-// come from a channel pipeline instead (see ChannelSource).
+// come from a channel pipeline instead (see ChannelBatches).
 func ExampleTrainer_Fit() {
 	// 200 4x4 images: label 1 when the top half is brighter.
 	r := rand.New(rand.NewPCG(1, 1))

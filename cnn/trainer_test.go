@@ -381,7 +381,7 @@ func TestFitErrors(t *testing.T) {
 	errc := make(chan error, 1)
 	close(ch)
 	errc <- srcErr
-	if err := tr.Fit(context.Background(), SourceFunc(func(int) iter.Seq2[Batch, error] { return ChannelSource(ch, errc) }), nil); !errors.Is(err, srcErr) {
+	if err := tr.Fit(context.Background(), SourceFunc(func(int) iter.Seq2[Batch, error] { return ChannelBatches(ch, nil, errc) }), nil); !errors.Is(err, srcErr) {
 		t.Fatalf("source error: %v", err)
 	}
 }
@@ -403,6 +403,49 @@ func TestSameResultsOnAnyCoreCount(t *testing.T) {
 	for i := range one {
 		if !equalBits(one[i].Value, all[i].Value) {
 			t.Fatalf("%s differs between 1 and %d workers", one[i].Name, workers())
+		}
+	}
+}
+
+// TestChannelBatches feeds a trainer from a producer goroutine through a
+// channel, one channel per epoch, recycling two batch buffers through the
+// free channel (run it with -race).
+func TestChannelBatches(t *testing.T) {
+	data := linesData(96, 1)
+	src := SourceFunc(func(e int) iter.Seq2[Batch, error] {
+		ch := make(chan Batch, 1)
+		free := make(chan Batch, 2)
+		errc := make(chan error, 1)
+		for i := 0; i < 2; i++ {
+			free <- Batch{X: NewTensor(32, 1, 12, 12), Labels: make([]int, 32)}
+		}
+		go func() {
+			defer close(ch)
+			for lo := 0; lo < 96; lo += 32 {
+				b := <-free
+				for i := range b.X.Data {
+					b.X.Data[i] = float32(data.Pixels[lo*144+i]) * (1.0 / 255)
+				}
+				copy(b.Labels, data.Labels[lo:lo+32])
+				ch <- b
+			}
+			errc <- nil
+		}()
+		return ChannelBatches(ch, free, errc)
+	})
+	tr := newLineTrainer(t, 2, "")
+	if err := tr.Fit(context.Background(), src, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The same data from memory gives the same weights.
+	ref := newLineTrainer(t, 2, "")
+	if err := ref.Fit(context.Background(), data.Batches(BatchConfig{Size: 32}), nil); err != nil {
+		t.Fatal(err)
+	}
+	pa, pb := tr.Model().Params(), ref.Model().Params()
+	for i := range pa {
+		if !equalBits(pa[i].Value, pb[i].Value) {
+			t.Fatalf("%s differs between channel and memory sources", pa[i].Name)
 		}
 	}
 }
