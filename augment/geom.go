@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"math/bits"
 )
 
 // Fill colors in this package: the zero color.NRGBA means opaque black.
@@ -79,30 +80,37 @@ func (HFlip) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	for y := 0; y < h; y++ {
 		src := img.Pix[y*img.Stride : y*img.Stride+4*w]
 		row := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
-		i, j := 0, len(src)-32
-		for ; j >= 0; i, j = i+32, j-32 {
-			s := src[j : j+32 : j+32]
-			d := row[i : i+32 : i+32]
-			a, b := binary.LittleEndian.Uint64(s[24:]), binary.LittleEndian.Uint64(s[16:])
-			c, e := binary.LittleEndian.Uint64(s[8:]), binary.LittleEndian.Uint64(s[:8])
-			binary.LittleEndian.PutUint64(d[:8], a<<32|a>>32)
-			binary.LittleEndian.PutUint64(d[8:], b<<32|b>>32)
-			binary.LittleEndian.PutUint64(d[16:], c<<32|c>>32)
-			binary.LittleEndian.PutUint64(d[24:], e<<32|e>>32)
-		}
-		for j += 24; j >= 0; i, j = i+8, j-8 {
-			v := binary.LittleEndian.Uint64(src[j : j+8])
-			binary.LittleEndian.PutUint64(row[i:i+8], v<<32|v>>32)
-		}
-		if j == -4 {
-			copy(row[i:i+4], src[:4])
-		}
+		hflipRow(row, src)
 	}
 	return dst
 }
 
 // String returns the op in the policy text form.
 func (HFlip) String() string { return "hflip" }
+
+// hflipRow writes the pixels of src into row in reverse order. It reads
+// src forwards (friendlier to prefetching than reading backwards), and
+// shrinking the slices as it goes lets the compiler drop most bounds
+// checks.
+func hflipRow(row, src []uint8) {
+	for len(src) >= 32 {
+		s := src[:32]
+		d := row[len(row)-32:]
+		a, b := binary.LittleEndian.Uint64(s[0:]), binary.LittleEndian.Uint64(s[8:])
+		c, e := binary.LittleEndian.Uint64(s[16:]), binary.LittleEndian.Uint64(s[24:])
+		binary.LittleEndian.PutUint64(d[24:], bits.RotateLeft64(a, 32))
+		binary.LittleEndian.PutUint64(d[16:], bits.RotateLeft64(b, 32))
+		binary.LittleEndian.PutUint64(d[8:], bits.RotateLeft64(c, 32))
+		binary.LittleEndian.PutUint64(d[0:], bits.RotateLeft64(e, 32))
+		src = src[32:]
+		row = row[:len(row)-32]
+	}
+	for len(src) >= 4 {
+		copy(row[len(row)-4:], src[:4])
+		src = src[4:]
+		row = row[:len(row)-4]
+	}
+}
 
 func hflipInPlace(img *image.NRGBA) {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
