@@ -47,7 +47,7 @@ func setupTrain(fs *flag.FlagSet) func(ctx context.Context, args []string, e *en
 	fs.StringVar(&f.out, "out", "", "output directory (default runs/<date-time>)")
 	fs.StringVar(&f.model, "model", models.Default, "built-in model name or path to a .yaml/.json spec")
 	fs.StringVar(&f.optimizer, "optimizer", "", "override the spec's optimizer: sgd, momentum, nesterov or adam")
-	fs.StringVar(&f.resume, "resume", "", "continue the run saved in this checkpoint (a last.safetensors)")
+	fs.StringVar(&f.resume, "resume", "", "continue the run saved in this checkpoint (a last.safetensors; its model and seed are used)")
 	fs.IntVar(&f.epochs, "epochs", defaultTrainEpochs, "total number of epochs")
 	fs.IntVar(&f.batch, "batch", 64, "mini-batch size")
 	fs.IntVar(&f.trainSize, "train-size", 8000, "images of the generated shapes training set")
@@ -64,9 +64,23 @@ func runTrain(ctx context.Context, args []string, e *env, f *trainFlags) error {
 	if f.epochs <= 0 || f.batch <= 0 || f.trainSize <= 0 || f.valSize < 0 || f.lr < 0 {
 		return usagef("--epochs, --batch and --train-size must be positive, --val-size and --lr non-negative")
 	}
-	spec, err := models.Open(f.model)
-	if err != nil {
-		return usagef("%v", err)
+	var spec *cnn.Spec
+	if f.resume != "" {
+		// A resumed run continues the checkpoint's model (its spec is in
+		// the header), whatever --model says.
+		c, err := cnn.LoadCheckpoint(f.resume)
+		if err != nil {
+			return err
+		}
+		if spec, err = c.Spec(); err != nil {
+			return fmt.Errorf("%s: %w", f.resume, err)
+		}
+		f.model = f.resume
+	} else {
+		var err error
+		if spec, err = models.Open(f.model); err != nil {
+			return usagef("%v", err)
+		}
 	}
 	if err := overrideOptimizer(spec, f.optimizer, f.lr); err != nil {
 		return err
@@ -122,6 +136,7 @@ func runTrain(ctx context.Context, args []string, e *env, f *trainFlags) error {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "resumed %s after epoch %d\n", f.resume, tr.State().Epoch)
+		f.seed = tr.State().Seed // the shuffle continues the checkpoint's run
 	}
 	bs := cnn.BatchConfig{Size: f.batch, Shuffle: true, Seed: f.seed}
 	var valSrc cnn.Source
