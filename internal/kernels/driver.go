@@ -17,7 +17,8 @@ type impl struct {
 	// columns of B packed at once (a multiple of nr).
 	kc, mc, nc int
 	// kern computes the h×nr tile C = A·B + beta·C for 1 <= h <= mr. a is a
-	// packed sliver of h rows stored k-major (a[p*h+r]); b holds k rows of
+	// packed sliver of h rows stored k-major (a[p*st+r], st = aStride or
+	// h); b holds k rows of
 	// nr columns, ldb elements apart (a packed sliver has ldb = nr, but B
 	// may also be read in place); c is the tile's top-left element within
 	// a matrix of leading dimension ldc. When beta is zero, C is not read.
