@@ -18,10 +18,10 @@ type impl struct {
 	kc, mc, nc int
 	// kern computes the h×nr tile C = A·B + beta·C for 1 <= h <= mr. a is a
 	// packed sliver of h rows stored k-major (a[p*st+r], st = aStride or
-	// h); b holds k rows of
-	// nr columns, ldb elements apart (a packed sliver has ldb = nr, but B
-	// may also be read in place); c is the tile's top-left element within
-	// a matrix of leading dimension ldc. When beta is zero, C is not read.
+	// h); b holds k rows of nr columns, ldb elements apart (a packed
+	// sliver has ldb = nr, but B may also be read in place); c is the
+	// tile's top-left element within a matrix of leading dimension ldc.
+	// When beta is zero, C is not read.
 	kern func(h, k int, a, b []float32, ldb int, c []float32, ldc int, beta float32)
 	// kernMasked, when not nil, is kern for a ragged right edge: only the
 	// first cols (< nr) columns of B are read and of C read and written,
