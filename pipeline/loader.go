@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"iter"
+	"runtime"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -15,7 +16,7 @@ import (
 )
 
 // LoaderConfig configures a Loader. The zero value means batches of 64,
-// one worker per stage, no shuffling, no augmentation, 3 channels in
+// one worker per core in each parallel stage, no shuffling, no augmentation, 3 channels in
 // [0, 1], and images kept at their size.
 type LoaderConfig struct {
 	// BatchSize is the number of samples per batch; 0 means 64.
@@ -23,7 +24,8 @@ type LoaderConfig struct {
 	// DropLast drops a last batch smaller than BatchSize.
 	DropLast bool
 	// Workers is the number of goroutines of each parallel stage (decode,
-	// augment, collate); 0 means 1. Results do not depend on it.
+	// augment, collate); 0 means runtime.GOMAXPROCS(0), one per core.
+	// Results do not depend on it.
 	Workers int
 	// Shuffle draws a new order of the dataset every epoch from (Seed,
 	// epoch).
@@ -92,7 +94,7 @@ func NewLoader(ds *loaders.Dataset, cfg LoaderConfig) (*Loader, error) {
 		cfg.BatchSize = 64
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 1
+		cfg.Workers = runtime.GOMAXPROCS(0)
 	}
 	if cfg.Channels == 0 {
 		cfg.Channels = 3
