@@ -16,8 +16,8 @@ import (
 )
 
 // LoaderConfig configures a Loader. The zero value means batches of 64,
-// one worker per core in each parallel stage, no shuffling, no augmentation, 3 channels in
-// [0, 1], and images kept at their size.
+// one worker per core in each parallel stage, no shuffling, no
+// augmentation, 3 channels in [0, 1], and images kept at their size.
 type LoaderConfig struct {
 	// BatchSize is the number of samples per batch; 0 means 64.
 	BatchSize int
