@@ -30,11 +30,12 @@
 // A Dataset is a cheap, immutable view: [Dataset.Shuffle], [Dataset.Shard],
 // [Dataset.SplitFraction] and [Dataset.Split] return new views and read no
 // image data. Shuffling is a full seeded permutation for sources with random
-// access (folders, manifests, IDX, CIFAR, shapes) and a bounded shuffle buffer
-// for pure streams (Arrow IPC, Parquet; Parquet row groups are also read in a
-// seeded order, so a file sorted by class is still mixed). The same seed
-// gives the same order on every machine, so shard i of n of a shuffled view
-// is a disjoint part of it.
+// access (folders, manifests, IDX, CIFAR, shapes, and uncompressed Arrow IPC
+// files, which are memory-mapped on Unix systems) and a bounded shuffle
+// buffer for streams (Parquet, Arrow IPC streams and compressed Arrow files;
+// Parquet row groups are also read in a seeded order, so a file sorted by
+// class is still mixed). The same seed gives the same order on every
+// machine, so shard i of n of a shuffled view is a disjoint part of it.
 //
 // # Schema
 //

@@ -881,7 +881,9 @@ func TestConcurrentReaders(t *testing.T) {
 	dir := t.TempDir()
 	writeIDX(t, dir, "train", 200, 4, 4, true)
 	writeFile(t, filepath.Join(dir, "c", "data_batch_1.bin"), cifarBytes(50, false))
-	for _, p := range []string{dir, filepath.Join(dir, "c", "data_batch_1.bin"), "../testdata/images"} {
+	arrowFile := filepath.Join(t.TempDir(), "a.arrow")
+	convert(t, mustOpen(t, dir, nil), arrowFile, &ConvertOptions{Read: ReadOptions{BatchSize: 16}})
+	for _, p := range []string{dir, filepath.Join(dir, "c", "data_batch_1.bin"), "../testdata/images", arrowFile} {
 		d := mustOpen(t, p, nil)
 		want := collect(t, d.Shuffle(1), nil)
 		var wg sync.WaitGroup
@@ -937,5 +939,38 @@ func TestFolderOddClassNames(t *testing.T) {
 		if g.Label != w.Label || g.Class != w.Class {
 			t.Errorf("%s: %d %q, want %d %q", g.Path, g.Label, g.Class, w.Label, w.Class)
 		}
+	}
+}
+
+// TestArrowFileRandomAccess: an uncompressed Arrow IPC file is mapped and
+// read by row (full shuffle, same samples as streaming); a compressed one
+// is streamed.
+func TestArrowFileRandomAccess(t *testing.T) {
+	dir := t.TempDir()
+	src := mustOpen(t, writeIDX(t, dir, "train", 300, 3, 3, false), nil)
+	plain, zstd := filepath.Join(dir, "p.arrow"), filepath.Join(dir, "z.arrow")
+	convert(t, src, plain, &ConvertOptions{Read: ReadOptions{BatchSize: 32}})
+	convert(t, src, zstd, &ConvertOptions{Read: ReadOptions{BatchSize: 32}, Write: WriteOptions{Compression: "zstd"}})
+	p := mustOpen(t, plain, nil)
+	if _, ok := p.Source().(IndexedSource); !ok || p.Info().Count != 300 {
+		t.Fatalf("plain file: %T, count %d", p.Source(), p.Info().Count)
+	}
+	if _, ok := mustOpen(t, zstd, nil).Source().(IndexedSource); ok {
+		t.Fatalf("compressed file was mapped")
+	}
+	stream := collect(t, p, nil)
+	shuffled := collect(t, p.Shuffle(8), &ReadOptions{Workers: 3})
+	want := collect(t, src.Shuffle(8), nil) // the same permutation as the IDX source
+	for i := range shuffled {
+		if shuffled[i].Index != want[i].Index || !bytes.Equal(shuffled[i].Data, stream[shuffled[i].Index].Data) {
+			t.Fatalf("sample %d: index %d, want %d", i, shuffled[i].Index, want[i].Index)
+		}
+	}
+	counts, err := p.ClassCounts(context.Background())
+	if err != nil || counts[0] != 30 {
+		t.Fatalf("class counts %v %v", counts, err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -140,77 +140,91 @@ func classesFromMetadata(s *arrow.Schema) []string {
 // tableRows converts the rows of a record batch to samples. base is the
 // index of the batch's first row in the file.
 func tableRows(rec arrow.RecordBatch, m colMap, base int, file string, classes []string, maxPixels int, yield func(Sample, error) bool) bool {
-	var img binValues
+	rr, err := newRowReader(rec, m, file, classes, maxPixels)
+	if err != nil {
+		return yield(Sample{}, err)
+	}
+	for i := 0; i < int(rec.NumRows()); i++ {
+		if !yield(rr.sample(i, base+i)) {
+			return false
+		}
+	}
+	return true
+}
+
+// rowReader converts rows of one record batch with a foreign or native
+// layout (see mapColumns) to samples.
+type rowReader struct {
+	rec       arrow.RecordBatch
+	m         colMap
+	img       binValues
+	label     arrow.Array
+	file      string
+	classes   []string
+	maxPixels int
+}
+
+func newRowReader(rec arrow.RecordBatch, m colMap, file string, classes []string, maxPixels int) (*rowReader, error) {
 	imgCol := rec.Column(m.image)
 	if m.imageChild >= 0 {
 		imgCol = imgCol.(*array.Struct).Field(m.imageChild)
 	}
 	img, ok := imgCol.(binValues)
 	if !ok {
-		return yield(Sample{}, fileErr(file, ErrSchema, "image column has type %s", imgCol.DataType()))
+		return nil, fileErr(file, ErrSchema, "image column has type %s", imgCol.DataType())
 	}
-	str := func(col, i int) string {
-		if col < 0 {
-			return ""
-		}
-		a := rec.Column(col).(strValues)
-		if a.IsNull(i) {
-			return ""
-		}
-		return a.Value(i)
+	return &rowReader{rec: rec, m: m, img: img, label: rec.Column(m.label), file: file, classes: classes, maxPixels: maxPixels}, nil
+}
+
+func (r *rowReader) str(col, i int) string {
+	if col < 0 {
+		return ""
 	}
-	num := func(col, i int) int {
-		if col < 0 || rec.Column(col).IsNull(i) {
-			return 0
-		}
-		return int(intAt(rec.Column(col), i))
+	a := r.rec.Column(col).(strValues)
+	if a.IsNull(i) {
+		return ""
 	}
-	label := rec.Column(m.label)
-	for i := 0; i < int(rec.NumRows()); i++ {
-		idx := base + i
-		s := Sample{Index: idx, Path: str(m.path, i), Split: str(m.split, i), Format: str(m.format, i), file: file + " row " + strconv.Itoa(idx)}
-		if s.Path == "" {
-			s.Path = "row-" + strconv.Itoa(idx)
-		}
-		if label.IsNull(i) || img.IsNull(i) {
-			if !yield(Sample{}, sampleErr(s.file, idx, ErrCorrupt, "null label or image")) {
-				return false
-			}
-			continue
-		}
-		l := intAt(label, i)
-		if l < 0 || l > 1<<31-1 || (len(classes) > 0 && int(l) >= len(classes)) {
-			if !yield(Sample{}, sampleErr(s.file, idx, ErrUnknownClass, "label %d, but there are %d classes", l, len(classes))) {
-				return false
-			}
-			continue
-		}
-		s.Label = int32(l)
-		s.Class = ClassName(classes, s.Label)
-		s.Data = bytes.Clone(img.Value(i))
-		if s.Format == FormatRaw {
-			s.Height, s.Width, s.Channels = num(m.h, i), num(m.w, i), num(m.c, i)
-			if s.Height <= 0 || s.Width <= 0 || s.Channels <= 0 || len(s.Data) != s.Height*s.Width*s.Channels {
-				if !yield(Sample{}, sampleErr(s.file, idx, ErrCorrupt, "%d bytes of raw pixels for %dx%dx%d", len(s.Data), s.Height, s.Width, s.Channels)) {
-					return false
-				}
-				continue
-			}
-		} else {
-			h, _, err := DecodeHeader(s.Data, maxPixels)
-			if err != nil {
-				if !yield(Sample{}, &SampleError{Path: s.file, Index: idx, Err: err}) {
-					return false
-				}
-				continue
-			}
-			s.Format, s.Height, s.Width, s.Channels = h.Format, h.Height, h.Width, h.Channels
-		}
-		if !yield(s, nil) {
-			return false
-		}
+	return a.Value(i)
+}
+
+func (r *rowReader) num(col, i int) int {
+	if col < 0 || r.rec.Column(col).IsNull(i) {
+		return 0
 	}
-	return true
+	return int(intAt(r.rec.Column(col), i))
+}
+
+// sample converts row i, whose index in the file is idx. The sample owns
+// its data.
+func (r *rowReader) sample(i, idx int) (Sample, error) {
+	m := r.m
+	s := Sample{Index: idx, Path: r.str(m.path, i), Split: r.str(m.split, i), Format: r.str(m.format, i), file: r.file + " row " + strconv.Itoa(idx)}
+	if s.Path == "" {
+		s.Path = "row-" + strconv.Itoa(idx)
+	}
+	if r.label.IsNull(i) || r.img.IsNull(i) {
+		return Sample{}, sampleErr(s.file, idx, ErrCorrupt, "null label or image")
+	}
+	l := intAt(r.label, i)
+	if l < 0 || l > 1<<31-1 || (len(r.classes) > 0 && int(l) >= len(r.classes)) {
+		return Sample{}, sampleErr(s.file, idx, ErrUnknownClass, "label %d, but there are %d classes", l, len(r.classes))
+	}
+	s.Label = int32(l)
+	s.Class = ClassName(r.classes, s.Label)
+	s.Data = bytes.Clone(r.img.Value(i))
+	if s.Format == FormatRaw {
+		s.Height, s.Width, s.Channels = r.num(m.h, i), r.num(m.w, i), r.num(m.c, i)
+		if s.Height <= 0 || s.Width <= 0 || s.Channels <= 0 || len(s.Data) != s.Height*s.Width*s.Channels {
+			return Sample{}, sampleErr(s.file, idx, ErrCorrupt, "%d bytes of raw pixels for %dx%dx%d", len(s.Data), s.Height, s.Width, s.Channels)
+		}
+		return s, nil
+	}
+	h, _, err := DecodeHeader(s.Data, r.maxPixels)
+	if err != nil {
+		return Sample{}, &SampleError{Path: s.file, Index: idx, Err: err}
+	}
+	s.Format, s.Height, s.Width, s.Channels = h.Format, h.Height, h.Width, h.Channels
+	return s, nil
 }
 
 // tableSource reads an Arrow IPC or Parquet file as a stream.
@@ -320,6 +334,11 @@ func openIPC(path, format string, cfg *Config) (Source, error) {
 			if err := r.Err(); err != nil {
 				yield(nil, fmt.Errorf("%w: %v", ErrCorrupt, err))
 			}
+		}
+	}
+	if format == "arrow" {
+		if m := openMappedIPC(t); m != nil {
+			return m, nil
 		}
 	}
 	return t, nil
