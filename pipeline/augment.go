@@ -81,15 +81,24 @@ func copyImage(src, dst *image.NRGBA) *image.NRGBA {
 
 // imagePool recycles the pixel buffers of decoded and augmented images
 // between the stages that create them (Decode, Augment) and those that
-// consume them (Augment, Collate).
-type imagePool struct{ p sync.Pool }
+// consume them (Augment, Collate). Buffers are pooled by exact size: a
+// pipeline has only a few image sizes (decoded, augmented).
+type imagePool struct{ bySize sync.Map } // int -> *sync.Pool of *[]uint8
 
 var images imagePool
+
+func (ip *imagePool) pool(n int) *sync.Pool {
+	if p, ok := ip.bySize.Load(n); ok {
+		return p.(*sync.Pool)
+	}
+	p, _ := ip.bySize.LoadOrStore(n, &sync.Pool{})
+	return p.(*sync.Pool)
+}
 
 // get returns a w×h image at the origin, with undefined pixels.
 func (ip *imagePool) get(w, h int) *image.NRGBA {
 	n := 4 * w * h
-	if b, ok := ip.p.Get().(*[]uint8); ok && cap(*b) >= n {
+	if b, ok := ip.pool(n).Get().(*[]uint8); ok {
 		return &image.NRGBA{Pix: (*b)[:n], Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}
 	}
 	return &image.NRGBA{Pix: make([]uint8, n), Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}
@@ -97,9 +106,13 @@ func (ip *imagePool) get(w, h int) *image.NRGBA {
 
 // put gives img's buffer back. The caller must not use img afterwards.
 func (ip *imagePool) put(img *image.NRGBA) {
-	if img == nil || cap(img.Pix) == 0 {
+	if img == nil {
 		return
 	}
-	b := img.Pix[:0]
-	ip.p.Put(&b)
+	n := len(img.Pix)
+	if n == 0 || n != 4*img.Rect.Dx()*img.Rect.Dy() || img.Stride != 4*img.Rect.Dx() {
+		return // views into larger buffers are left to the garbage collector
+	}
+	b := img.Pix[:n:n]
+	ip.pool(n).Put(&b)
 }
