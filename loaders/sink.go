@@ -162,14 +162,14 @@ func Create(dst string, classes []string, opts *WriteOptions) (Sink, error) {
 		os.Remove(f.Name())
 		return nil, fmt.Errorf("loaders: %s: %w", dst, err)
 	}
-	fs := &fileSink{dst: dst, f: f}
+	out := &fileSink{dst: dst, f: f}
 	w := writerOnly{f} // the arrow writers close their io.Writer if they can
 	schema := Schema(classes)
 	switch format {
 	case "parquet":
 		codec, err := parquetCodec(o.Compression)
 		if err != nil {
-			fs.Abort()
+			out.Abort()
 			return nil, err
 		}
 		rg := o.RowGroupSize
@@ -180,7 +180,7 @@ func Create(dst string, classes []string, opts *WriteOptions) (Sink, error) {
 			parquet.WithCreatedBy("cnnpipe"), parquet.WithStats(false), parquet.WithDictionaryFor(ColImage, false))
 		pw, err := pqarrow.NewFileWriter(schema, w, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 		if err != nil {
-			fs.Abort()
+			out.Abort()
 			return nil, fmt.Errorf("loaders: %s: %w", dst, err)
 		}
 		maxBytes := int64(o.RowGroupBytes)
@@ -188,7 +188,7 @@ func Create(dst string, classes []string, opts *WriteOptions) (Sink, error) {
 			maxBytes = defaultRowGroupBytes
 		}
 		g := &rowGroups{w: pw, maxBytes: maxBytes}
-		fs.write, fs.close = g.write, pw.Close
+		out.write, out.close = g.write, pw.Close
 	case "arrow", "arrows":
 		iopts := []ipc.Option{ipc.WithSchema(schema)}
 		switch strings.ToLower(o.Compression) {
@@ -198,22 +198,22 @@ func Create(dst string, classes []string, opts *WriteOptions) (Sink, error) {
 		case "lz4", "lz4_frame":
 			iopts = append(iopts, ipc.WithLZ4())
 		default:
-			fs.Abort()
+			out.Abort()
 			return nil, fmt.Errorf("loaders: Arrow IPC compression %q: want none, zstd or lz4", o.Compression)
 		}
 		if format == "arrow" {
 			w, err := ipc.NewFileWriter(w, iopts...)
 			if err != nil {
-				fs.Abort()
+				out.Abort()
 				return nil, fmt.Errorf("loaders: %s: %w", dst, err)
 			}
-			fs.write, fs.close = w.Write, w.Close
+			out.write, out.close = w.Write, w.Close
 		} else {
 			w := ipc.NewWriter(w, iopts...)
-			fs.write, fs.close = w.Write, w.Close
+			out.write, out.close = w.Write, w.Close
 		}
 	}
-	return fs, nil
+	return out, nil
 }
 
 func parquetCodec(name string) (compress.Compression, error) {
