@@ -21,7 +21,9 @@
 //     directory holding them) and CIFAR-100 (train.bin / test.bin, fine labels
 //     by default, coarse with [Config].CIFAR100Labels);
 //   - Arrow IPC files (.arrow, .feather; .arrows for the stream format) and
-//     Parquet files with the columns below, written by cnnpipe or by anyone else;
+//     Parquet files with the columns below, written by cnnpipe or by anyone
+//     else (at least a binary "image" and an integer "label" column; a
+//     Hugging Face struct<bytes, path> image column works too);
 //   - the built-in "shapes" dataset (see [ShapesImage]): the names "shapes"
 //     and "builtin:shapes", optionally with "?n=COUNT&seed=SEED" (defaults
 //     [DefaultShapesCount], [DefaultShapesSeed]); an existing file or
@@ -36,6 +38,13 @@
 // Parquet row groups are also read in a seeded order, so a file sorted by
 // class is still mixed). The same seed gives the same order on every
 // machine, so shard i of n of a shuffled view is a disjoint part of it.
+//
+// Reading is bounded in memory whatever the dataset size: a record batch
+// holds at most [ReadOptions].BatchSize rows and MaxBatchBytes of images, a
+// Parquet row group being written at most RowGroupSize rows and
+// RowGroupBytes, a stream shuffle ShuffleBuffer samples. [ReadOptions].Workers
+// reads and decodes with several goroutines and yields the same samples in
+// the same order.
 //
 // # Schema
 //
