@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
 
 	"github.com/cnnpipe/cnnpipe/expand"
@@ -158,5 +159,19 @@ func TestPlanAndRefusals(t *testing.T) {
 	}
 	if err := p.Prepare(ctx); !errors.Is(err, ErrMismatch) {
 		t.Errorf("non-empty foreign dst: %v, want ErrMismatch", err)
+	}
+}
+
+func TestRunnerResults(t *testing.T) {
+	src := makeFolder(t, 1, false)
+	ctx := context.Background()
+	noResult := func(context.Context, *beam.Pipeline) (beam.PipelineResult, error) { return nil, nil }
+	if _, _, err := Run(ctx, Options{Src: src, Dst: filepath.Join(t.TempDir(), "a")}, noResult); !errors.Is(err, ErrNoResult) {
+		t.Errorf("runner without result: %v, want ErrNoResult", err)
+	}
+	boom := errors.New("boom")
+	failing := func(context.Context, *beam.Pipeline) (beam.PipelineResult, error) { return nil, boom }
+	if _, _, err := Run(ctx, Options{Src: src, Dst: filepath.Join(t.TempDir(), "b")}, failing); !errors.Is(err, boom) {
+		t.Errorf("failing runner: %v, want it wrapped", err)
 	}
 }

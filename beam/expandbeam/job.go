@@ -108,7 +108,8 @@ type Runner func(context.Context, *beam.Pipeline) (beam.PipelineResult, error)
 // Existed, Failed, Bytes, Time summed over workers, Elapsed), taken from
 // the job's Beam counters and DST's failures list. When inputs failed, Run
 // returns the summary and an error wrapping ErrFailed unless opts.OnError
-// is "skip".
+// is "skip", and ErrNoResult when the runner returned no result to wait
+// for (the job may still be running).
 func Run(ctx context.Context, opts Options, run Runner) (expand.Summary, []Failure, error) {
 	start := time.Now()
 	p, err := NewPlan(opts)
@@ -123,6 +124,9 @@ func Run(ctx context.Context, opts Options, run Runner) (expand.Summary, []Failu
 	res, err := run(ctx, pipe)
 	if err != nil {
 		return expand.Summary{}, nil, fmt.Errorf("expandbeam: pipeline: %w", err)
+	}
+	if res == nil {
+		return expand.Summary{}, nil, ErrNoResult
 	}
 	sum := summarize(res)
 	fails, err := ReadFailures(ctx, p.Options.Dst)
@@ -140,9 +144,6 @@ func Run(ctx context.Context, opts Options, run Runner) (expand.Summary, []Failu
 // summarize reads the job's counters.
 func summarize(res beam.PipelineResult) expand.Summary {
 	var s expand.Summary
-	if res == nil {
-		return s
-	}
 	for _, c := range res.Metrics().AllMetrics().Counters() {
 		if c.Namespace() != counterNS {
 			continue

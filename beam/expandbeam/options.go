@@ -46,6 +46,10 @@ var (
 	ErrFailed = expand.ErrFailed
 	// ErrDstInSrc reports a destination equal to or inside the source.
 	ErrDstInSrc = expand.ErrDstInSrc
+	// ErrNoResult reports a runner that returned no result to wait for:
+	// a Dataflow --dry_run, or a job submitted with --async. The summary
+	// is then empty and the failures list is not read.
+	ErrNoResult = errors.New("the runner returned no result (dry run or asynchronous job)")
 	// ErrMismatch reports a destination holding the outputs of a run with
 	// other settings (or other files).
 	ErrMismatch = expand.ErrMismatch

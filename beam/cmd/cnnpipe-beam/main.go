@@ -188,6 +188,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	beam.Init()
 	sum, fails, err := expandbeam.Run(ctx, opts, beamx.RunWithMetrics)
+	if errors.Is(err, expandbeam.ErrNoResult) {
+		fmt.Fprintf(stdout, "augment: %v: no summary; the outputs appear in %s as the job runs\n", err, opts.Dst)
+		return exitOK
+	}
 	for i, f := range fails {
 		if i == 20 {
 			fmt.Fprintf(stderr, "cnnpipe-beam augment: ... and %d more (see %s)\n", len(fails)-i, expand.FailuresCSV)
