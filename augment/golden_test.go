@@ -359,3 +359,21 @@ func TestToTensorGolden(t *testing.T) {
 		t.Error("Normalize with one mean for three channels: no error")
 	}
 }
+
+// TestResizeHalving covers the exact 8-bit-weight path (bilinear halving,
+// whose interior weights are 1/8, 3/8, 3/8, 1/8) and its edges.
+func TestResizeHalving(t *testing.T) {
+	for _, owned := range []bool{false, true} {
+		src := testImage(2, -7, 32, 24, 9, true)
+		s := NewState(0, 0, 0)
+		in := src
+		if owned {
+			in = s.Clone(src)
+		}
+		out := Resize{Size: Size{H: 12, W: 16}}.Apply(in, s)
+		want := refResize(src, image.Rect(0, 0, 32, 24), 16, 12, Bilinear)
+		if d, where := maxDiff(out, want); d > 1 {
+			t.Errorf("owned %v: differs by %d at %s", owned, d, where)
+		}
+	}
+}

@@ -84,6 +84,7 @@ type coeffs struct {
 	start, n []int
 	w        []int32
 	w16      []uint64 // the weights in 16-bit fixed point (non-negative filters)
+	byte8    []bool   // per output: every w16 is a multiple of 256, so 8-bit weights are exact
 	taps     int
 	neg      bool // some weight is negative: results need clipping
 }
@@ -97,6 +98,7 @@ func makeCoeffs(c *coeffs, inSize, outSize, off int, f Filter) {
 	taps := int(math.Ceil(support))*2 + 1
 	c.taps = taps
 	c.neg = false
+	c.byte8 = c.byte8[:0]
 	c.start = growInts(c.start, outSize)
 	c.n = growInts(c.n, outSize)
 	if cap(c.w) < outSize*taps {
@@ -181,6 +183,18 @@ func makeCoeffs(c *coeffs, inSize, outSize, off int, f Filter) {
 			}
 		}
 		w16[big] += 1<<16 - total
+	}
+	if cap(c.byte8) < outSize {
+		c.byte8 = make([]bool, outSize)
+	}
+	c.byte8 = c.byte8[:outSize]
+	for i := range c.byte8 {
+		c.byte8[i] = true
+		for _, w := range c.w16[i*taps : (i+1)*taps] {
+			if w&255 != 0 {
+				c.byte8[i] = false
+			}
+		}
 	}
 }
 
@@ -277,6 +291,18 @@ func resample(dst, src *image.NRGBA, r image.Rectangle, f Filter, s *State) {
 				binary.LittleEndian.PutUint32(trow[4*x:], packLanes(rb, ga))
 				continue
 			}
+			if n == 4 && !hc.neg && hc.byte8[x] {
+				// Exact 8-bit weights (e.g. halving): all four channels
+				// in 16-bit lanes of one uint64, one multiply per tap;
+				// the same result as the 16-bit path.
+				i := 4 * st
+				v, u := binary.LittleEndian.Uint64(srow[i:i+8]), binary.LittleEndian.Uint64(srow[i+8:i+16])
+				ws := hc.w16[x*hc.taps : x*hc.taps+4 : x*hc.taps+4]
+				acc := spread(uint32(v))*(ws[0]>>8) + spread(uint32(v>>32))*(ws[1]>>8) +
+					spread(uint32(u))*(ws[2]>>8) + spread(uint32(u>>32))*(ws[3]>>8) + lanesHalf
+				binary.LittleEndian.PutUint32(trow[4*x:], pack(acc>>8&laneMask))
+				continue
+			}
 			if n == 4 && !hc.neg {
 				i := 4 * st
 				v, u := binary.LittleEndian.Uint64(srow[i:i+8]), binary.LittleEndian.Uint64(srow[i+8:i+16])
@@ -349,6 +375,19 @@ func resample(dst, src *image.NRGBA, r image.Rectangle, f Filter, s *State) {
 			w0, w1 := ws[0], ws[1]
 			for i := range drow {
 				drow[i] = uint8((int32(t0[i])*w0 + int32(t1[i])*w1 + half) >> precBits)
+			}
+			continue
+		case n == 4 && !vc.neg && vc.byte8[y]:
+			ws := vc.w16[y*vc.taps : y*vc.taps+4 : y*vc.taps+4]
+			w0, w1, w2, w3 := ws[0]>>8, ws[1]>>8, ws[2]>>8, ws[3]>>8
+			t0 := tmp[st*tstride : (st+1)*tstride][:len(drow)]
+			t1 := tmp[(st+1)*tstride : (st+2)*tstride][:len(drow)]
+			t2 := tmp[(st+2)*tstride : (st+3)*tstride][:len(drow)]
+			t3 := tmp[(st+3)*tstride : (st+4)*tstride][:len(drow)]
+			for i := 0; i+4 <= len(drow); i += 4 {
+				acc := spread(binary.LittleEndian.Uint32(t0[i:i+4]))*w0 + spread(binary.LittleEndian.Uint32(t1[i:i+4]))*w1 +
+					spread(binary.LittleEndian.Uint32(t2[i:i+4]))*w2 + spread(binary.LittleEndian.Uint32(t3[i:i+4]))*w3 + lanesHalf
+				binary.LittleEndian.PutUint32(drow[i:i+4], pack(acc>>8&laneMask))
 			}
 			continue
 		case (n == 3 || n == 4) && !vc.neg && vc.taps >= 4:
