@@ -114,7 +114,7 @@ func (r mnistRun) train(t testing.TB) (*cnn.Trainer, *loaders.Dataset) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		train, n = l, r.trainN
+		train, n = l, trainDS.Info().Count
 		if val, err = pipeline.NewLoader(testDS, pipeline.LoaderConfig{BatchSize: 256, Channels: 1, Height: 28, Width: 28, Workers: 2}); err != nil {
 			t.Fatal(err)
 		}
