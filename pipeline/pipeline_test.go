@@ -236,26 +236,66 @@ func TestCancellation(t *testing.T) {
 	}
 }
 
+// waitWithin calls p.Wait and fails t if it does not return within d:
+// a stage that ignores cancellation would block it forever.
+func waitWithin(t *testing.T, p *Pipeline, d time.Duration) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- p.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(d):
+		t.Fatalf("Wait did not return within %v after the consumer stopped: a stage ignores cancellation", d)
+		return nil
+	}
+}
+
+// TestStopEarlyIsNotAnError abandons the output of every kind of stage
+// after a few items: Stop must end every goroutine (Wait returns, nil) with
+// nothing drained.
 func TestStopEarlyIsNotAnError(t *testing.T) {
-	checkNoLeaks(t)
-	p := New(context.Background())
-	src := FromSeq(p, "src", func(yield func(int) bool) {
-		for i := 0; yield(i); i++ {
-		}
-	})
-	m := Map(p, "id", src, MapConfig{Workers: 3}, func(_ context.Context, v int) (int, error) { return v, nil })
-	var got []int
-	for v := range All(p, "sink", m) {
-		got = append(got, v)
-		if len(got) == 10 {
-			break // All calls Stop
-		}
+	endless := func(p *Pipeline) <-chan int {
+		return FromSeq(p, "src", func(yield func(int) bool) {
+			for i := 0; yield(i); i++ {
+			}
+		})
 	}
-	if err := p.Wait(); err != nil {
-		t.Fatalf("Wait() after an early break = %v, want nil", err)
-	}
-	if !slices.Equal(got, ints(10)) {
-		t.Errorf("got %v", got)
+	id := func(_ context.Context, v int) (int, error) { return v, nil }
+	for _, tc := range []struct {
+		name  string
+		build func(p *Pipeline) <-chan int
+	}{
+		{"source", endless},
+		{"generate", func(p *Pipeline) <-chan int {
+			return Generate(p, "gen", 1<<30, func(_ context.Context, i int) (int, error) { return i, nil })
+		}},
+		{"map ordered", func(p *Pipeline) <-chan int { return Map(p, "m", endless(p), MapConfig{Workers: 3}, id) }},
+		{"map unordered", func(p *Pipeline) <-chan int {
+			return Map(p, "m", endless(p), MapConfig{Workers: 3, Unordered: true}, id)
+		}},
+		{"filter", func(p *Pipeline) <-chan int { return Filter(p, "f", endless(p), func(int) bool { return true }) }},
+		{"shuffle", func(p *Pipeline) <-chan int { return Shuffle(p, "s", endless(p), 8, 1) }},
+		{"batch", func(p *Pipeline) <-chan int {
+			b := Batch(p, "b", endless(p), BatchConfig{Size: 3})
+			return Map(p, "first", b, MapConfig{}, func(_ context.Context, v []int) (int, error) { return v[0], nil })
+		}},
+		{"prefetch", func(p *Pipeline) <-chan int { return Prefetch(p, "pf", endless(p), 2) }},
+		{"interleave", func(p *Pipeline) <-chan int { return Interleave(p, "mix", endless(p), endless(p)) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkNoLeaks(t)
+			p := New(context.Background())
+			out := tc.build(p)
+			for range 10 {
+				<-out
+			}
+			time.Sleep(20 * time.Millisecond) // let every stage block on a full channel
+			p.Stop()                          // and abandon them: nothing drains out
+			if err := waitWithin(t, p, 5*time.Second); err != nil {
+				t.Fatalf("Wait() after an early break = %v, want nil", err)
+			}
+		})
 	}
 }
 
