@@ -30,7 +30,7 @@ func newPNGWriter(level string) *pngWriter {
 	l := zlib.BestSpeed
 	switch level {
 	case "default":
-		l = zlib.DefaultCompression
+		l = zlib.DefaultCompression // Renderer uses image/png for this level
 	case "best":
 		l = zlib.BestCompression
 	case "none":

@@ -83,7 +83,7 @@ func setupAugment(fs *flag.FlagSet) func(ctx context.Context, args []string, e *
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "goroutines rendering images (the output does not depend on it)")
 	format := fs.String("format", "png", "output format: png or jpeg")
 	quality := fs.Int("quality", 90, "JPEG quality, 1-100")
-	pngLevel := fs.String("png-level", "fast", "PNG compression: fast (BestSpeed), default, best or none; fast is several times quicker to encode, files ~10-20% larger")
+	pngLevel := fs.String("png-level", "fast", "PNG compression: fast, default, best or none (on 224x224 photos: fast 65 KB/3.5 ms, default 63 KB/10x slower, best 60 KB/30x slower, none 151 KB)")
 	keep := fs.Bool("keep-originals", false, "also copy each original image, unchanged, beside its copies")
 	onError := fs.String("on-error", "fail", "a corrupt input is named and left out; fail: exit non-zero at the end, skip: exit 0")
 	split := fs.String("split", "", "augment only this split of SRC (e.g. train)")
