@@ -113,20 +113,27 @@ func (l *BatchNorm) forwardChannels(lo, hi int) {
 	for c := lo; c < hi; c++ {
 		var mean, invstd float64
 		if train {
+			// Each row (one sample's plane) is summed in float32, the rows
+			// in float64.
 			var s float64
 			for i := 0; i < n; i++ {
+				var r float32
 				for _, v := range x.Data[(i*l.c+c)*l.s : (i*l.c+c+1)*l.s] {
-					s += float64(v)
+					r += v
 				}
+				s += float64(r)
 			}
 			m := float64(n * l.s)
 			mean = s / m
 			var ss float64
+			mean32 := float32(mean)
 			for i := 0; i < n; i++ {
+				var r float32
 				for _, v := range x.Data[(i*l.c+c)*l.s : (i*l.c+c+1)*l.s] {
-					d := float64(v) - mean
-					ss += d * d
+					d := v - mean32
+					r += d * d
 				}
+				ss += float64(r)
 			}
 			v := ss / m
 			invstd = 1 / math.Sqrt(v+cfg.Epsilon)
@@ -169,27 +176,39 @@ func (l *BatchNorm) backwardChannels(lo, hi int) {
 	m := float64(n * l.s)
 	for c := lo; c < hi; c++ {
 		mean, invstd := l.mean[c], l.invstd[c]
-		var sdy, sdyx float64
+		mean32 := float32(mean)
+		// sdy = sum(dy), sdxc = sum(dy * (x - mean)); rows in float32,
+		// the sum of rows in float64.
+		var sdy, sdxc float64
 		for i := 0; i < n; i++ {
 			o := (i*l.c + c) * l.s
+			xs := l.x.Data[o : o+l.s]
+			var a, b float32
 			for j, g := range dy.Data[o : o+l.s] {
-				xh := (float64(l.x.Data[o+j]) - mean) * invstd
-				sdy += float64(g)
-				sdyx += float64(g) * xh
+				a += g
+				b += g * (xs[j] - mean32)
 			}
+			sdy += float64(a)
+			sdxc += float64(b)
 		}
+		sdyx := sdxc * invstd // sum(dy * xhat)
 		l.gamma.Grad[c] = float32(sdyx)
 		l.beta.Grad[c] = float32(sdy)
 		gm := float64(l.gamma.Value[c])
+		// dx = gm*invstd*(dy - sdy/m - xhat*sdyx/m) = A*dy + B*x + C.
+		A := gm * invstd
+		B, C := 0.0, 0.0
+		if l.train {
+			B = -A * invstd * sdyx / m
+			C = -A*sdy/m - B*mean
+		}
+		a32, b32, c32 := float32(A), float32(B), float32(C)
 		for i := 0; i < n; i++ {
 			o := (i*l.c + c) * l.s
+			xs := l.x.Data[o : o+l.s]
+			dx := l.dx.Data[o : o+l.s]
 			for j, g := range dy.Data[o : o+l.s] {
-				if !l.train {
-					l.dx.Data[o+j] = float32(float64(g) * gm * invstd)
-					continue
-				}
-				xh := (float64(l.x.Data[o+j]) - mean) * invstd
-				l.dx.Data[o+j] = float32(gm * invstd * (float64(g) - sdy/m - xh*sdyx/m))
+				dx[j] = a32*g + b32*xs[j] + c32
 			}
 		}
 	}
