@@ -128,8 +128,11 @@ func (t *Trainer) State() TrainState {
 // is fused into cross-entropy.
 func (t *Trainer) end() int {
 	n := len(t.model.layers)
-	if _, ce := t.cfg.Loss.(CrossEntropy); ce && t.model.endsWithSoftmax() {
-		n--
+	switch t.cfg.Loss.(type) {
+	case CrossEntropy, *CrossEntropy:
+		if t.model.endsWithSoftmax() {
+			n--
+		}
 	}
 	return n
 }
