@@ -181,7 +181,7 @@ func ExampleRows() {
 // at the end to tell compute from waiting for data.
 func ExampleLoader_train() {
 	ctx := context.Background()
-	ds, err := loaders.Open("shapes?n=96", nil)
+	ds, err := loaders.Open("shapes?n=40", nil)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -201,7 +201,7 @@ func ExampleLoader_train() {
 	in := m.InputShape() // [channels, height, width]
 	policy, _ := augment.Parse("hflip p=0.5; rotate deg=10")
 	tl, _ := pipeline.NewLoader(train, pipeline.LoaderConfig{
-		BatchSize: 32, Workers: 2, Shuffle: true, Seed: 1, Augment: policy,
+		BatchSize: 16, Workers: 2, Shuffle: true, Seed: 1, Augment: policy,
 		Channels: in[0], Height: in[1], Width: in[2],
 	})
 	vl, _ := pipeline.NewLoader(val, pipeline.LoaderConfig{
@@ -216,5 +216,5 @@ func ExampleLoader_train() {
 	// st.Busy is the time spent training, st.WaitIn the time spent waiting
 	// for data; tl.TotalStats().WriteTable prints every stage.
 	fmt.Printf("%d training batches in %d epoch\n", st.Out, len(tr.State().History))
-	// Output: 3 training batches in 1 epoch
+	// Output: 2 training batches in 1 epoch
 }

@@ -15,7 +15,7 @@ func TestRunTiny(t *testing.T) {
 	losses := map[string]string{}
 	for _, workers := range []string{"1", "3"} {
 		var out bytes.Buffer
-		err := run(context.Background(), []string{"-n", "80", "-epochs", "1", "-batch", "16", "-workers", workers}, &out)
+		err := run(context.Background(), []string{"-n", "40", "-epochs", "1", "-batch", "16", "-workers", workers}, &out)
 		if err != nil {
 			t.Fatalf("workers=%s: %v\n%s", workers, err, out.String())
 		}
