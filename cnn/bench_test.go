@@ -3,6 +3,7 @@ package cnn_test
 import (
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/cnnpipe/cnnpipe/cnn"
 	"github.com/cnnpipe/cnnpipe/models"
@@ -48,10 +49,20 @@ func benchTrainStep(b *testing.B, name string) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	c0 := cpuTime()
 	for i := 0; i < b.N; i++ {
 		tr.TrainStep(batch, 1e-3)
 	}
 	b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "images/sec")
+	reportCPU(b, c0, 64)
+}
+
+// reportCPU reports the process CPU time per image (all threads): on a
+// shared machine it is steadier than the wall-clock images/sec.
+func reportCPU(b *testing.B, c0 time.Duration, perOp int) {
+	if c := cpuTime() - c0; c > 0 {
+		b.ReportMetric(float64(c.Microseconds())/float64(perOp*b.N), "cpu-µs/image")
+	}
 }
 
 func BenchmarkTrainStepSeed(b *testing.B)  { benchTrainStep(b, "seed") }
@@ -65,10 +76,12 @@ func benchInfer(b *testing.B, name string) {
 	m.Predict(batch.X)
 	b.ReportAllocs()
 	b.ResetTimer()
+	c0 := cpuTime()
 	for i := 0; i < b.N; i++ {
 		m.Predict(batch.X)
 	}
 	b.ReportMetric(float64(256*b.N)/b.Elapsed().Seconds(), "images/sec")
+	reportCPU(b, c0, 256)
 }
 
 func BenchmarkInferSeed(b *testing.B)  { benchInfer(b, "seed") }
