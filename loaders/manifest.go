@@ -153,6 +153,12 @@ func openManifest(file string, cfg *Config) (*fileSource, error) {
 			if _, bad := rowErrs[i]; bad {
 				continue
 			}
+			if r.Label >= MaxClasses {
+				// Numeric class names are made for labels 0..max: refuse a
+				// label that would make an absurd number of them.
+				rowErrs[i] = fmt.Errorf("%w: line %d: label %d, more than %d classes", ErrUnknownClass, r.Line, r.Label, MaxClasses)
+				continue
+			}
 			if r.Class != "" && r.Label < 0 {
 				set[r.Class] = true
 			}

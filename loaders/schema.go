@@ -90,6 +90,11 @@ func ClassesFromSchema(s *arrow.Schema) ([]string, error) {
 	return classes, nil
 }
 
+// MaxClasses bounds the numeric class names ("0".."n-1") made up for a
+// dataset that has labels but no names, so a bogus label cannot make an
+// absurd class list.
+const MaxClasses = 1 << 16
+
 // ClassName returns the name of label in classes, or the label as a decimal
 // number when classes does not name it.
 func ClassName(classes []string, label int32) string {

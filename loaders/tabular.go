@@ -537,7 +537,7 @@ func parquetLabelRange(path, name string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if maxLabel > 1<<20 {
+	if maxLabel >= MaxClasses {
 		return nil, nil // implausible as a class count: leave the labels unnamed
 	}
 	return numericClasses(int(maxLabel) + 1), nil
