@@ -357,8 +357,8 @@ func (d *Dataset) ClassCounts(ctx context.Context) ([]int, error) {
 	}
 	counts := make([]int, len(d.src.Info().Classes))
 	for _, l := range labels {
-		if l < 0 {
-			continue
+		if l < 0 || (int(l) >= len(counts) && l >= MaxClasses) {
+			continue // a Source of someone else's may yield anything
 		}
 		for int(l) >= len(counts) {
 			counts = append(counts, 0)

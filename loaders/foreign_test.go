@@ -1,6 +1,7 @@
 package loaders
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -118,5 +119,41 @@ func TestForeignTables(t *testing.T) {
 				t.Fatalf("converted %d samples", n)
 			}
 		})
+	}
+}
+
+// TestForeignHugeLabel: a label of two billion in a file without class
+// names is a per-row error, not two billion class names.
+func TestForeignHugeLabel(t *testing.T) {
+	plain := arrow.NewSchema([]arrow.Field{
+		{Name: "label", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "image", Type: arrow.BinaryTypes.Binary},
+	}, nil)
+	img := readFile(t, "../testdata/images/circle/circle_00.png")
+	rec := foreignRecord(t, plain, [][]byte{img, img}, []int64{1, 2_000_000_000})
+	defer rec.Release()
+	for _, name := range []string{"h.arrow", "h.parquet"} {
+		p := filepath.Join(t.TempDir(), name)
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if filepath.Ext(name) == ".parquet" {
+			w, _ := pqarrow.NewFileWriter(plain, f, nil, pqarrow.DefaultWriterProps())
+			w.Write(rec)
+			w.Close()
+		} else {
+			w, _ := ipc.NewFileWriter(f, ipc.WithSchema(plain))
+			w.Write(rec)
+			w.Close()
+			f.Close()
+		}
+		d := mustOpen(t, p, nil)
+		_, err = readAll(d, nil)
+		wantErr(t, err, ErrUnknownClass, p, "2000000000")
+		counts, err := d.ClassCounts(context.Background())
+		if err != nil || len(counts) > 2 {
+			t.Fatalf("%s: class counts of length %d, %v", name, len(counts), err)
+		}
 	}
 }

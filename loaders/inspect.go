@@ -64,10 +64,12 @@ func Inspect(ctx context.Context, d *Dataset, opts *InspectOptions) (*Report, er
 		}
 		n++
 		r.Count++
-		for int(s.Label) >= len(r.ClassCounts) {
-			r.ClassCounts = append(r.ClassCounts, 0)
+		if s.Label >= 0 && (int(s.Label) < len(r.ClassCounts) || s.Label < MaxClasses) {
+			for int(s.Label) >= len(r.ClassCounts) {
+				r.ClassCounts = append(r.ClassCounts, 0)
+			}
+			r.ClassCounts[s.Label]++
 		}
-		r.ClassCounts[s.Label]++
 		r.Formats[s.Format]++
 		if k := [3]int{s.Height, s.Width, s.Channels}; sizes[k] > 0 || len(sizes) < maxSizes {
 			sizes[k]++

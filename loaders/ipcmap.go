@@ -165,7 +165,7 @@ func (m *mappedIPC) Labels(context.Context) ([]int32, error) {
 			if !a.IsNull(i) {
 				v = intAt(a, i)
 			}
-			if v < 0 || v > 1<<31-1 || (len(m.info.Classes) > 0 && int(v) >= len(m.info.Classes)) {
+			if !validLabel(v, len(m.info.Classes)) {
 				v = -1
 			}
 			labels = append(labels, int32(v))

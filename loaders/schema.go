@@ -95,6 +95,15 @@ func ClassesFromSchema(s *arrow.Schema) ([]string, error) {
 // absurd class list.
 const MaxClasses = 1 << 16
 
+// validLabel reports whether label indexes a list of n class names, or,
+// when there are none, is below MaxClasses.
+func validLabel(label int64, n int) bool {
+	if n == 0 {
+		return label >= 0 && label < MaxClasses
+	}
+	return label >= 0 && label < int64(n)
+}
+
 // ClassName returns the name of label in classes, or the label as a decimal
 // number when classes does not name it.
 func ClassName(classes []string, label int32) string {

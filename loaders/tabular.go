@@ -206,7 +206,10 @@ func (r *rowReader) sample(i, idx int) (Sample, error) {
 		return Sample{}, sampleErr(s.file, idx, ErrCorrupt, "null label or image")
 	}
 	l := intAt(r.label, i)
-	if l < 0 || l > 1<<31-1 || (len(r.classes) > 0 && int(l) >= len(r.classes)) {
+	if !validLabel(l, len(r.classes)) {
+		if len(r.classes) == 0 {
+			return Sample{}, sampleErr(s.file, idx, ErrUnknownClass, "label %d (the file names no classes; labels must be 0..%d)", l, MaxClasses-1)
+		}
 		return Sample{}, sampleErr(s.file, idx, ErrUnknownClass, "label %d, but there are %d classes", l, len(r.classes))
 	}
 	s.Label = int32(l)
@@ -485,7 +488,7 @@ func (t *tableSource) Labels(ctx context.Context) ([]int32, error) {
 			if !a.IsNull(i) {
 				v = intAt(a, i)
 			}
-			if v < 0 || v > 1<<31-1 || (len(t.info.Classes) > 0 && int(v) >= len(t.info.Classes)) {
+			if !validLabel(v, len(t.info.Classes)) {
 				v = -1
 			}
 			labels = append(labels, int32(v))
