@@ -6,14 +6,14 @@
 //
 // The pipeline is
 //
-//	driver: open SRC with loaders, plan read shards
+//	driver: open SRC with loaders, plan read shards, check and prepare DST
 //	Create(shards) → Reshuffle → read shard (loaders) → one Task per (image, copy)
-//	  → Reshuffle → expand each Task (decode, augment, encode) → write the file
-//	  → manifest rows → GroupByKey(shard of the output path) → Parquet part files
-//	  → failures → GroupByKey → failures CSV
+//	  → Reshuffle → render each Task (expand.Renderer: decode, augment, encode)
+//	  → write the file → manifest rows → GroupByKey(part of the output path)
+//	  → Parquet part files; failures → GroupByKey → failures.csv
 //
 // Each output is computed by the same per-(image, copy) function as the core
-// command, seeded from (seed, copy, sample index) exactly as there, so the
+// command (expand.Renderer), seeded from (seed, copy, sample index), so the
 // files do not depend on the runner, on the number of workers or on how
 // bundles are split and retried. Files are written through Beam's
 // filesystem abstraction (package
@@ -29,9 +29,12 @@
 // The manifest is written as Parquet shards DST/manifest/part-NNNNN.parquet,
 // one per key group, each sorted by output path; read them together with
 // any Parquet reader (for example DuckDB's read_parquet('DST/manifest/*.parquet')).
-// Samples that cannot be read, decoded or augmented are listed in
-// DST/manifest/failures.csv and make [Run] return [ErrFailed] unless the
-// error policy is "skip".
+// Inputs that cannot be read, decoded or augmented are listed in
+// DST/failures.csv, as by the core command, and make [Run] return
+// [ErrFailed] unless the error policy is "skip". Apart from the manifest
+// (one manifest.csv and manifest.parquet for the core, Parquet parts here),
+// DST is byte for byte what `cnnpipe augment` writes, including its
+// settings file, so either command can finish a DST the other started.
 //
 // SRC is opened with the loaders package on the driver and again on every
 // worker, so it must be a path that the workers can read (a local path for

@@ -16,7 +16,8 @@ type Shard struct {
 }
 
 // Task is one unit of work: a sample (with its encoded bytes) and the copy
-// of it to produce.
+// of it to produce. Its fields mirror loaders.Sample; File is the sample's
+// File() as read on the worker that listed it, used to name it in errors.
 type Task struct {
 	Index    int64
 	Path     string
@@ -32,6 +33,7 @@ type Task struct {
 	Copy     int32
 }
 
+// taskOf returns the Task of copy copy of s.
 func taskOf(s *loaders.Sample, copy int) Task {
 	return Task{
 		Index: int64(s.Index), Path: s.Path, File: s.File(), Split: s.Split,
