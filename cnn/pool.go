@@ -174,17 +174,20 @@ func (l *pool2d) max2x2(x, y []float32, idx []int32) {
 			io := idx[(c*l.oh+oy)*ow : (c*l.oh+oy+1)*ow]
 			for ox := range yo {
 				j := 2 * ox
-				best, bi := r0[j], b0+j
-				if v := r0[j+1]; v > best || v != v {
-					best, bi = v, b0+j+1
+				a, b, c, d := r0[j], r0[j+1], r1[j], r1[j+1]
+				m := max(max(a, b), max(c, d))
+				// The first input equal to the maximum (d for NaN).
+				k := b0 + W + j + 1
+				if c == m {
+					k = b0 + W + j
 				}
-				if v := r1[j]; v > best || v != v {
-					best, bi = v, b0+W+j
+				if b == m {
+					k = b0 + j + 1
 				}
-				if v := r1[j+1]; v > best || v != v {
-					best, bi = v, b0+W+j+1
+				if a == m {
+					k = b0 + j
 				}
-				yo[ox], io[ox] = best, int32(bi)
+				yo[ox], io[ox] = m, int32(k)
 			}
 		}
 	}
