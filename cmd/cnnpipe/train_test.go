@@ -71,19 +71,21 @@ func TestTrainSeedLearnsShapes(t *testing.T) {
 	}
 }
 
+// TestTrainResume extends a finished one-epoch run to two epochs from its
+// last.safetensors (written at the end of an epoch).
 func TestTrainResume(t *testing.T) {
 	dir := t.TempDir()
-	small := []string{"--train-size", "32", "--val-size", "16", "--batch", "16", "--out", dir}
-	if code, out, errs := trainCmd(t, append([]string{"--epochs", "1"}, small...)...); code != 0 {
+	if code, out, errs := trainCmd(t, tinyArgs(t, dir, "--epochs", "1")...); code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
-	code, out, errs := trainCmd(t, append([]string{"--epochs", "2", "--resume", filepath.Join(dir, "last.safetensors")}, small...)...)
+	code, out, errs := trainCmd(t, tinyArgs(t, "", "--epochs", "2", "--resume", filepath.Join(dir, "last.safetensors"))...)
 	if code != 0 {
 		t.Fatalf("resume: exit %d\n%s\n%s", code, out, errs)
 	}
 	if !strings.Contains(out, "after epoch 1") || strings.Contains(out, "epoch  1/2") || !strings.Contains(out, "epoch  2/2") {
 		t.Fatalf("resumed run output:\n%s", out)
 	}
+	// Without --out the run continues in the checkpoint's directory.
 	if rows := readMetrics(t, dir); len(rows) != 2 || rows[1][0] != "2" {
 		t.Fatalf("metrics after resume: %v", rows)
 	}
@@ -100,7 +102,11 @@ func TestTrainUsageErrors(t *testing.T) {
 		{[]string{"extra"}, 2, "unexpected arguments"},
 		{[]string{"--epochs", "0"}, 2, "must be positive"},
 		{[]string{"--model", "nosuch"}, 2, "unknown model"},
-		{[]string{"--model", "lenet", "--out", t.TempDir()}, 2, "shapes dataset needs input"},
+		{[]string{"--model", "lenet", "--out", t.TempDir()}, 2, "has 4 classes"},
+		{[]string{"--val-split", "0.2"}, 2, "needs a training dataset"},
+		{[]string{"--data", "../../testdata/images", "--val-split", "1.5"}, 2, "not in [0, 1)"},
+		{[]string{"--data", "../../testdata/images", "--augment", "nosuchop", "--out", t.TempDir()}, 2, "--augment"},
+		{[]string{"--data", filepath.Join(t.TempDir(), "missing")}, 1, "missing"},
 		{[]string{"--optimizer", "rmsprop"}, 2, "rmsprop"},
 		{[]string{"--model", spec}, 1, "layer 0 (dense)"},
 		{[]string{"--resume", filepath.Join(t.TempDir(), "none.safetensors"), "--train-size", "8", "--val-size", "0", "--out", t.TempDir()}, 1, "none.safetensors"},
