@@ -246,7 +246,10 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 	return c, nil
 }
 
-// Spec returns the model spec stored in the checkpoint's metadata.
+// Spec returns the model spec stored in the checkpoint's metadata. It
+// refuses a spec whose conv2d and dense weights alone outnumber the values
+// the checkpoint holds, so that a small file cannot make its reader build
+// (allocate) a huge model before the weights are found missing.
 func (c *Checkpoint) Spec() (*Spec, error) {
 	js, ok := c.Metadata[MetaSpec]
 	if !ok {
@@ -256,7 +259,73 @@ func (c *Checkpoint) Spec() (*Spec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrCheckpoint, MetaSpec, err)
 	}
+	var have float64
+	for _, t := range c.Tensors {
+		have += float64(len(t.F32) + len(t.I64))
+	}
+	if need := s.minWeights(); need > have {
+		return nil, fmt.Errorf("%w: the spec's conv2d and dense layers need at least %.0f weights, the file holds %.0f values", ErrCheckpoint, need, have)
+	}
 	return s, nil
+}
+
+// minWeights returns a lower bound on the number of weights of the model s
+// describes: its conv2d and dense kernels, counted by following the layer
+// shapes without allocating them. It stops counting at the first layer
+// whose shape it cannot follow (Build reports those).
+func (s *Spec) minWeights() float64 {
+	if s.Validate() != nil {
+		return 0
+	}
+	cur := s.InputShape()
+	var n float64
+	for i := range s.Layers {
+		ls, err := s.Layers[i].layers()
+		if err != nil {
+			return n
+		}
+		for _, l := range ls {
+			switch l := l.(type) {
+			case *Conv2D:
+				c := l.cfg
+				kh, kw, sh, sw := c.Kernel, c.KernelW, c.Stride, c.StrideW
+				if kw == 0 {
+					kw = kh
+				}
+				if sh == 0 {
+					sh = 1
+				}
+				if sw == 0 {
+					sw = sh
+				}
+				if len(cur) != 3 || kh <= 0 || kw <= 0 || sh <= 0 || sw <= 0 || c.Filters <= 0 {
+					return n
+				}
+				oh, ow := (cur[1]+sh-1)/sh, (cur[2]+sw-1)/sw
+				if c.Padding != Same {
+					if cur[1] < kh || cur[2] < kw {
+						return n
+					}
+					oh, ow = (cur[1]-kh)/sh+1, (cur[2]-kw)/sw+1
+				}
+				n += float64(c.Filters) * float64(cur[0]) * float64(kh*kw)
+				cur = Shape{c.Filters, oh, ow}
+			case *Dense:
+				if len(cur) != 1 || l.cfg.Units <= 0 {
+					return n
+				}
+				n += float64(l.cfg.Units) * float64(cur[0])
+				cur = Shape{l.cfg.Units}
+			default:
+				out, err := l.Setup(cur)
+				if err != nil {
+					return n
+				}
+				cur = out
+			}
+		}
+	}
+	return n
 }
 
 // weights returns a checkpoint holding the model's parameters and buffers
