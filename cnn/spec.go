@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -351,7 +352,7 @@ func (l *LayerSpec) validate() error {
 			return err
 		}
 	}
-	if l.Alpha < 0 || l.Alpha > 1e6 {
+	if !(l.Alpha >= 0 && l.Alpha <= 1e6) {
 		return fmt.Errorf("alpha %v must be non-negative", l.Alpha)
 	}
 	if _, err := ParseInit(l.Init); err != nil {
@@ -527,6 +528,15 @@ func (s *Spec) NewOptimizer() (Optimizer, float64, Schedule, error) {
 	}
 	bad := func(format string, args ...any) (Optimizer, float64, Schedule, error) {
 		return nil, 0, nil, specErr("optimizer: "+format, args...)
+	}
+	nums := []float64{o.LR, o.WeightDecay, o.Momentum, o.Beta1, o.Beta2, o.Epsilon}
+	if o.Schedule != nil {
+		nums = append(nums, o.Schedule.Gamma, o.Schedule.MinLR)
+	}
+	for _, v := range nums {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return bad("%v is not a finite number", v)
+		}
 	}
 	if o.LR < 0 || o.LR > 10 || o.WeightDecay < 0 || o.WeightDecay > 1 {
 		return bad("lr %v must be in (0, 10] and weight_decay %v in [0, 1]", o.LR, o.WeightDecay)
