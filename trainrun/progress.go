@@ -52,7 +52,7 @@ func (p *progress) update(b cnn.BatchStats, epochs int) {
 	}
 	now := time.Now()
 	if b.Epoch != p.epoch {
-		p.epoch, p.start, p.last, p.images, p.lossSum = b.Epoch, now, now, 0, 0
+		p.epoch, p.start, p.last, p.images, p.lossSum = b.Epoch, now, time.Time{}, 0, 0
 		// A resumed epoch starts after the batches trained before.
 		p.prev = max(b.Images-p.bsize, 0)
 	}
