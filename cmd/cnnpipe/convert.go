@@ -82,6 +82,9 @@ func setupConvert(fs *flag.FlagSet) func(ctx context.Context, args []string, e *
 			if policy == loaders.Fail && errors.As(err, &se) {
 				return fmt.Errorf("%w\n(use --on-error=skip to leave unreadable images out and list them)", err)
 			}
+			if errors.Is(err, context.Canceled) {
+				return fmt.Errorf("interrupted: nothing was written to %s; run the same command again", args[1])
+			}
 			return err
 		}
 		fmt.Fprintf(e.stdout, "wrote %d images to %s (%s) in %.1fs", st.Written, args[1], st.Format, st.Elapsed.Seconds())
