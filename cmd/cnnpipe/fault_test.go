@@ -307,6 +307,9 @@ func testConvertInterrupted(t *testing.T, bin string) {
 			if _, err := os.Stat(dst); err == nil {
 				t.Errorf("%s exists after an interrupted run", dst)
 			}
+			if sig == os.Interrupt && !strings.Contains(stderr, "interrupted: nothing was written to "+dst) {
+				t.Errorf("SIGINT: stderr does not say the run was interrupted: %q", stderr)
+			}
 			if sig == os.Interrupt && temps != 0 {
 				t.Errorf("SIGINT left %d temporary files", temps)
 			}
