@@ -7,8 +7,9 @@
 // The pipeline is
 //
 //	driver: open SRC with loaders, plan read shards, check and prepare DST
-//	Create(shards) → Reshuffle → read shard (loaders) → one Task per (image, copy)
-//	  → Reshuffle → render each Task (expand.Renderer: decode, augment, encode)
+//	Create(shards) → Reshuffle → read shard (loaders) → one Task per image
+//	  → Reshuffle → one Task per (image, copy)
+//	  → render each Task (expand.Renderer: decode, augment, encode)
 //	  → write the file → manifest rows → GroupByKey(part of the output path)
 //	  → Parquet part files; failures → GroupByKey → failures.csv
 //

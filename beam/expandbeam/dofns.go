@@ -32,6 +32,7 @@ var (
 
 func init() {
 	register.DoFn4x1[context.Context, Shard, func(Task), func(Failure), error](&readFn{})
+	register.DoFn2x0[Task, func(Task)](&copiesFn{})
 	register.DoFn4x1[context.Context, Task, func(expand.Row), func(Failure), error](&expandFn{})
 	register.DoFn1x2[expand.Row, int, expand.Row](&keyRowFn{})
 	register.DoFn3x1[context.Context, int, func(*expand.Row) bool, error](&writePartFn{})
@@ -44,9 +45,8 @@ func init() {
 	register.Iter1[Failure]()
 }
 
-// readFn reads one shard of the source and emits one Task per (image,
-// copy), the originals first with KeepOriginals. Samples that cannot be
-// read go to the failures output.
+// readFn reads one shard of the source and emits one Task per image (with
+// copy 0). Samples that cannot be read go to the failures output.
 type readFn struct {
 	Opts Options
 
@@ -69,18 +69,12 @@ func (f *readFn) ProcessElement(ctx context.Context, sh Shard, emit func(Task), 
 	}
 	var skips loaders.SkipLog
 	ro := &loaders.ReadOptions{OnError: loaders.Skip, Skips: &skips, MaxPixels: f.Opts.Config.MaxPixels}
-	first := 0
-	if f.Opts.Config.KeepOriginals {
-		first = expand.OriginalCopy
-	}
 	for s, err := range view.Samples(ctx, ro) {
 		if err != nil {
 			return err // a whole-file error: the runner retries, then fails the job
 		}
 		cInputs.Inc(ctx, 1)
-		for c := first; c < f.Opts.Config.Copies; c++ {
-			emit(taskOf(&s, c))
-		}
+		emit(taskOf(&s, 0))
 	}
 	for _, e := range skips.Errors() {
 		cInputs.Inc(ctx, 1)
@@ -100,6 +94,25 @@ func (f *readFn) Teardown() error {
 	err := f.ds.Close()
 	f.ds = nil
 	return err
+}
+
+// copiesFn fans an image out into one Task per copy, the original first
+// with KeepOriginals. It runs fused with expandFn after the shuffle, so the
+// copies of an image share its bytes and the renderer decodes it once.
+type copiesFn struct {
+	Copies        int
+	KeepOriginals bool
+}
+
+func (f *copiesFn) ProcessElement(t Task, emit func(Task)) {
+	first := 0
+	if f.KeepOriginals {
+		first = expand.OriginalCopy
+	}
+	for c := first; c < f.Copies; c++ {
+		t.Copy = int32(c)
+		emit(t)
+	}
 }
 
 // expandFn produces one output with the same expand.Renderer as

@@ -70,8 +70,11 @@ func NewPlan(opts Options) (*Plan, error) {
 func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
 
 // Build adds the job to the pipeline scope s: read the source in
-// ReadShards parts, distribute one task per (image, copy), render and
-// write each, and write the manifest parts and the failures list. Call
+// ReadShards parts, distribute the images (Reshuffle), fan each out into
+// one task per (image, copy), render and write each, and write the
+// manifest parts and the failures list. The images, not the copies, go
+// through the shuffle: it moves each source image once, and the copies of
+// an image are rendered together so that it is decoded once. Call
 // [Prepare] on the driver before running the pipeline.
 func (p *Plan) Build(s beam.Scope) {
 	s = s.Scope("cnnpipe.augment")
@@ -80,8 +83,9 @@ func (p *Plan) Build(s beam.Scope) {
 		shards[i] = Shard{I: i, N: p.ReadShards}
 	}
 	parts := beam.Reshuffle(s, beam.CreateList(s, shards))
-	tasks, readFails := beam.ParDo2(s, &readFn{Opts: p.Options}, parts)
-	tasks = beam.Reshuffle(s, tasks)
+	images, readFails := beam.ParDo2(s, &readFn{Opts: p.Options}, parts)
+	images = beam.Reshuffle(s, images)
+	tasks := beam.ParDo(s, &copiesFn{Copies: p.Options.Config.Copies, KeepOriginals: p.Options.Config.KeepOriginals}, images)
 	rows, renderFails := beam.ParDo2(s, &expandFn{Opts: p.Options}, tasks)
 
 	keyed := beam.ParDo(s, &keyRowFn{N: p.ManifestShards}, rows)
