@@ -216,12 +216,16 @@ func runBin(t *testing.T, bin string, args ...string) {
 	}
 }
 
-// TestFaultInterrupted builds cnnpipe once and interrupts augment and
-// convert runs of it.
+// TestFaultInterrupted builds cnnpipe once, interrupts augment and convert
+// runs of it, and runs them under a 512-byte file size limit (a full disk
+// that needs neither root nor a mount).
 func TestFaultInterrupted(t *testing.T) {
 	bin := faultBinary(t)
 	t.Run("augment", func(t *testing.T) { testAugmentInterrupted(t, bin) })
 	t.Run("convert", func(t *testing.T) { testConvertInterrupted(t, bin) })
+	t.Run("filesize", func(t *testing.T) {
+		unwritable(t, func(t *testing.T) string { return t.TempDir() }, syscall.EFBIG.Error(), fileSizeLimited(t, bin))
+	})
 }
 
 // testAugmentInterrupted interrupts `cnnpipe augment` with SIGINT and
@@ -369,16 +373,37 @@ func tinyDisk(t *testing.T) string {
 	return dir
 }
 
+// A runner runs a cnnpipe command line and returns its exit code and
+// output.
+type runner func(args ...string) (code int, stdout, stderr string)
+
+func inProcess(args ...string) (int, string, string) { return runCLI(context.Background(), args...) }
+
+// fileSizeLimited runs bin under "ulimit -f 1": a write past 512 bytes fails
+// with EFBIG, which stands for a full disk without needing root or a
+// mount.
+func fileSizeLimited(t *testing.T, bin string) runner {
+	return func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		cmd := exec.Command("/bin/sh", append([]string{"-c", `ulimit -f 1 && exec "$0" "$@"`, bin}, args...)...)
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		if err := cmd.Run(); err != nil && cmd.ProcessState == nil {
+			t.Fatal(err)
+		}
+		return cmd.ProcessState.ExitCode(), out.String(), errb.String()
+	}
+}
+
 // unwritable runs augment and convert into the directory made by mk and
 // checks the error names the output and the cause, and that nothing partial
 // is left and the inputs are untouched.
-func unwritable(t *testing.T, mk func(*testing.T) string, cause string) {
+func unwritable(t *testing.T, mk func(*testing.T) string, cause string, run runner) {
 	src := faultShapes(t, 120)
 	before := hashTree(t, src)
 	t.Run("augment", func(t *testing.T) {
 		dir := mk(t)
 		dst := filepath.Join(dir, "aug")
-		code, out, errs := runCLI(context.Background(), "augment", "--workers", "2", "--copies", "2", "--ops", cliOps, src, dst)
+		code, out, errs := run("augment", "--workers", "2", "--copies", "2", "--ops", cliOps, src, dst)
 		t.Logf("exit %d\nstdout: %s\nstderr: %s", code, out, clip(errs))
 		if code != exitFailure {
 			t.Errorf("exit %d, want %d", code, exitFailure)
@@ -391,7 +416,7 @@ func unwritable(t *testing.T, mk func(*testing.T) string, cause string) {
 	t.Run("convert", func(t *testing.T) {
 		dir := mk(t)
 		dst := filepath.Join(dir, "out.parquet")
-		code, out, errs := runCLI(context.Background(), "convert", "--workers", "1", src, dst)
+		code, out, errs := run("convert", "--workers", "1", src, dst)
 		t.Logf("exit %d\nstdout: %s\nstderr: %s", code, out, clip(errs))
 		if code != exitFailure {
 			t.Errorf("exit %d, want %d", code, exitFailure)
@@ -413,14 +438,14 @@ func unwritable(t *testing.T, mk func(*testing.T) string, cause string) {
 
 // TestFaultReadOnlyOutput writes into a read-only (0555) directory.
 func TestFaultReadOnlyOutput(t *testing.T) {
-	unwritable(t, enforcedReadOnlyDir, "permission denied")
+	unwritable(t, enforcedReadOnlyDir, "permission denied", inProcess)
 }
 
 // TestFaultFullDisk writes onto a 64 KiB tmpfs, far too small for the
 // output: the disk fills up mid-file, which is where a non-atomic writer
 // leaves a truncated file under its final name.
 func TestFaultFullDisk(t *testing.T) {
-	unwritable(t, tinyDisk, syscall.ENOSPC.Error())
+	unwritable(t, tinyDisk, syscall.ENOSPC.Error(), inProcess)
 }
 
 // clip shortens s to its first and last lines for logging.
