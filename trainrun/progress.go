@@ -21,6 +21,7 @@ type progress struct {
 	start    time.Time
 	last     time.Time
 	images   int // this epoch, in this process
+	first    int // images of the first step seen in this epoch
 	prev     int // Images of the previous BatchStats
 	lossSum  float64
 	drawn    int // width of the line drawn in place
@@ -52,13 +53,16 @@ func (p *progress) update(b cnn.BatchStats, epochs int) {
 	}
 	now := time.Now()
 	if b.Epoch != p.epoch {
-		p.epoch, p.start, p.last, p.images, p.lossSum = b.Epoch, now, time.Time{}, 0, 0
+		p.epoch, p.start, p.last, p.images, p.lossSum, p.first = b.Epoch, now, time.Time{}, 0, 0, 0
 		// A resumed epoch starts after the batches trained before.
 		p.prev = max(b.Images-p.bsize, 0)
 	}
 	n := b.Images - p.prev
 	p.prev = b.Images
 	p.images += n
+	if p.first == 0 {
+		p.first = p.images // images/sec count from the end of the first step
+	}
 	p.lossSum += b.Loss * float64(n)
 	if now.Sub(p.last) < p.every && !(p.batches > 0 && b.Batch == p.batches) {
 		return
@@ -68,8 +72,11 @@ func (p *progress) update(b cnn.BatchStats, epochs int) {
 	if p.batches > 0 {
 		of = fmt.Sprintf("/%d", p.batches)
 	}
-	rate := float64(p.images) / max(now.Sub(p.start).Seconds(), 1e-9)
-	line := fmt.Sprintf("epoch %d/%d  batch %d%s  loss %.4f  %.0f img/s", b.Epoch, epochs, b.Batch, of, p.lossSum/float64(max(p.images, 1)), rate)
+	rate := "- img/s" // the first batch's time is not measured
+	if el := now.Sub(p.start).Seconds(); p.images > p.first && el > 0 {
+		rate = fmt.Sprintf("%.0f img/s", float64(p.images-p.first)/el)
+	}
+	line := fmt.Sprintf("epoch %d/%d  batch %d%s  loss %.4f  %s", b.Epoch, epochs, b.Batch, of, p.lossSum/float64(max(p.images, 1)), rate)
 	if p.tty {
 		pad := ""
 		if len(line) < p.drawn {
