@@ -39,21 +39,29 @@ type Conv2DConfig struct {
 // over NCHW batches, computed per sample with im2col and GEMM, parallel over
 // the samples of the batch.
 type Conv2D struct {
-	cfg                Conv2DConfig
-	kh, kw, sh, sw     int
-	padT, padL         int
-	in, out            Shape
-	w, b               *Param
-	skipDx             bool
-	x, dyIn            *Tensor
-	y, dx              Tensor
-	cols, dcols, dws   [][]float32
-	zs                 [][]float32 // per-worker shifted images for stride-1 patches
-	cache              []float32   // im2col matrices of the last training forward pass
-	cached             bool
-	wt                 []float32 // weights as [in, out, kh, kw] for the stride-1 input gradient
-	dbs                [][]float64
-	backward           bool
+	cfg              Conv2DConfig
+	kh, kw, sh, sw   int
+	padT, padL       int
+	in, out          Shape
+	w, b             *Param
+	skipDx           bool
+	x, dyIn          *Tensor
+	y, dx            Tensor
+	cols, dcols, dws [][]float32
+	zs               [][]float32 // per-worker shifted images for stride-1 patches
+	cache            []float32   // im2col matrices of the last training forward pass
+	cached           bool
+	wt               []float32 // weights as [in, out, kh, kw] for the stride-1 input gradient
+	dbs              [][]float64
+	backward         bool
+	// pool, when set by Sequential, is the max pooling that follows the
+	// convolution; forwardPooled and backwardPooled then run it per
+	// sample while the sample's output is in cache (fused is true during
+	// such a call), with ys as the per-worker full-size output or output
+	// gradient of one sample.
+	pool               *pool2d
+	fused              bool
+	ys                 [][]float32
 	wg                 sync.WaitGroup
 	next               atomic.Int32
 	cin, h, wd, oh, ow int
@@ -187,9 +195,32 @@ func grow(s []float32, n int) []float32 {
 
 // Forward convolves the batch x [N, C, H, W].
 func (l *Conv2D) Forward(x *Tensor, train bool) *Tensor {
+	l.fused = false
+	l.y.resizeBatch(x.Shape[0], l.out)
+	return l.forwardPass(x, train)
+}
+
+// forwardPooled convolves x and max-pools the result with l.pool sample by
+// sample: the same values as Forward followed by the pool's Forward (the
+// bias is added after pooling, max(y)+b = max(y+b)), without the full-size
+// output ever leaving the cache. It returns the pool's output.
+func (l *Conv2D) forwardPooled(x *Tensor, train bool) *Tensor {
+	l.fused = true
+	l.pool.x = nil
+	l.pool.prepare(x.Shape[0])
+	if len(l.ys) != workers() {
+		l.ys = make([][]float32, workers())
+	}
+	for i := range l.ys {
+		l.ys[i] = grow(l.ys[i], l.out.Size())
+	}
+	l.forwardPass(x, train)
+	return &l.pool.y
+}
+
+func (l *Conv2D) forwardPass(x *Tensor, train bool) *Tensor {
 	n := x.Shape[0]
 	l.x = x
-	l.y.resizeBatch(n, l.out)
 	l.scratch()
 	k := l.cin * l.kh * l.kw * l.oh * l.ow
 	l.cached = train && n*k <= colCacheFloats
@@ -203,6 +234,18 @@ func (l *Conv2D) Forward(x *Tensor, train bool) *Tensor {
 
 // Backward computes the weight, bias and input gradients.
 func (l *Conv2D) Backward(dy *Tensor) *Tensor {
+	l.fused = false
+	return l.backwardPass(dy)
+}
+
+// backwardPooled is the backward pass of forwardPooled: dy is the gradient
+// of the pool's output, routed to the maxima per sample.
+func (l *Conv2D) backwardPooled(dy *Tensor) *Tensor {
+	l.fused = true
+	return l.backwardPass(dy)
+}
+
+func (l *Conv2D) backwardPass(dy *Tensor) *Tensor {
 	n := dy.Shape[0]
 	l.dyIn = dy
 	l.dx.resizeBatch(n, l.in)
@@ -293,6 +336,25 @@ func (l *Conv2D) forwardSample(w, n int) {
 	f := l.cfg.Filters
 	col := l.colFor(w, n)
 	l.im2col(l.x.Data[n*in:(n+1)*in], col, hw, l.zs[w])
+	if l.fused {
+		y := l.ys[w][:f*hw]
+		kernels.SgemmSerial(false, false, f, hw, k, 1, l.w.Value, k, col, hw, 0, y, hw)
+		p := l.pool
+		out := p.out.Size()
+		py := p.y.Data[n*out : (n+1)*out]
+		p.maxSample(y, py, p.idx[n*out:(n+1)*out])
+		if l.b != nil {
+			ohw := out / f
+			for c := 0; c < f; c++ {
+				bv := l.b.Value[c]
+				yc := py[c*ohw : (c+1)*ohw]
+				for i := range yc {
+					yc[i] += bv
+				}
+			}
+		}
+		return
+	}
 	y := l.y.Data[n*f*hw : (n+1)*f*hw]
 	kernels.SgemmSerial(false, false, f, hw, k, 1, l.w.Value, k, col, hw, 0, y, hw)
 	if l.b != nil {
@@ -315,16 +377,36 @@ func (l *Conv2D) backwardSample(w, g, n int) {
 	if !l.cached {
 		l.im2col(l.x.Data[n*in:(n+1)*in], col, hw, l.zs[w])
 	}
-	dy := l.dyIn.Data[n*f*hw : (n+1)*f*hw]
-	kernels.SgemmSerial(false, true, f, k, hw, 1, dy, hw, col, hw, 1, l.dws[g], k)
+	var dy []float32
 	db := l.dbs[g]
-	for c := 0; c < f; c++ {
-		var s float32
-		for _, v := range dy[c*hw : (c+1)*hw] {
-			s += v
+	if l.fused {
+		// Route the pooled gradient to the maxima; the bias gradient is
+		// its per-channel sum (every pooled value lands on one input).
+		p := l.pool
+		out := p.out.Size()
+		dyp := l.dyIn.Data[n*out : (n+1)*out]
+		dy = l.ys[w][:f*hw]
+		clear(dy)
+		p.maxBackwardSample(dyp, dy, p.idx[n*out:(n+1)*out])
+		ohw := out / f
+		for c := 0; c < f; c++ {
+			var s float32
+			for _, v := range dyp[c*ohw : (c+1)*ohw] {
+				s += v
+			}
+			db[c] += float64(s)
 		}
-		db[c] += float64(s)
+	} else {
+		dy = l.dyIn.Data[n*f*hw : (n+1)*f*hw]
+		for c := 0; c < f; c++ {
+			var s float32
+			for _, v := range dy[c*hw : (c+1)*hw] {
+				s += v
+			}
+			db[c] += float64(s)
+		}
 	}
+	kernels.SgemmSerial(false, true, f, k, hw, 1, dy, hw, col, hw, 1, l.dws[g], k)
 	if l.skipDx {
 		return
 	}

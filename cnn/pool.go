@@ -63,7 +63,15 @@ func (l *pool2d) setup(in Shape) (Shape, error) {
 
 func (l *pool2d) forward(x *Tensor) *Tensor {
 	l.x = x
-	n := x.Shape[0]
+	l.prepare(x.Shape[0])
+	l.backward = false
+	parallelFor(x.Shape[0], l, &l.wg)
+	return &l.y
+}
+
+// prepare sizes the output and, for max pooling, the argmax indices for a
+// batch of n samples.
+func (l *pool2d) prepare(n int) {
 	l.y.resizeBatch(n, l.out)
 	if l.isMax {
 		if m := n * l.out.Size(); cap(l.idx) < m {
@@ -72,9 +80,49 @@ func (l *pool2d) forward(x *Tensor) *Tensor {
 			l.idx = l.idx[:m]
 		}
 	}
-	l.backward = false
-	parallelFor(n, l, &l.wg)
-	return &l.y
+}
+
+// maxSample max-pools one sample x [C, H, W] into y [C, OH, OW] and records
+// in idx the position of each maximum within its channel plane.
+func (l *pool2d) maxSample(x, y []float32, idx []int32) {
+	if l.kh == 2 && l.kw == 2 && l.sh == 2 && l.sw == 2 {
+		l.max2x2(x, y, idx)
+		return
+	}
+	hw, ohw := l.h*l.w, l.oh*l.ow
+	for c := 0; c < l.c; c++ {
+		xc := x[c*hw : (c+1)*hw]
+		for oy := 0; oy < l.oh; oy++ {
+			for ox := 0; ox < l.ow; ox++ {
+				o := c*ohw + oy*l.ow + ox
+				base := oy*l.sh*l.w + ox*l.sw
+				best, bi := float32(math.Inf(-1)), base
+				for i := 0; i < l.kh; i++ {
+					r := base + i*l.w
+					for j, v := range xc[r : r+l.kw] {
+						if v > best || v != v {
+							best, bi = v, r+j
+						}
+					}
+				}
+				y[o] = best
+				idx[o] = int32(bi)
+			}
+		}
+	}
+}
+
+// maxBackwardSample adds each output gradient of dy [C, OH, OW] to the
+// input of dx [C, H, W] that was its window's maximum.
+func (l *pool2d) maxBackwardSample(dy, dx []float32, idx []int32) {
+	hw, ohw := l.h*l.w, l.oh*l.ow
+	for c := 0; c < l.c; c++ {
+		dxc := dx[c*hw : (c+1)*hw]
+		ic := idx[c*ohw : (c+1)*ohw]
+		for o, g := range dy[c*ohw : (c+1)*ohw] {
+			dxc[ic[o]] += g
+		}
+	}
 }
 
 func (l *pool2d) backwardPass(dy *Tensor) *Tensor {
@@ -95,13 +143,7 @@ func (l *pool2d) run(_, lo, hi int) {
 			dy := l.dyIn.Data[n*out : (n+1)*out]
 			clear(dx)
 			if l.isMax {
-				idx := l.idx[n*out : (n+1)*out]
-				for c := 0; c < l.c; c++ {
-					dxc := dx[c*hw : (c+1)*hw]
-					for o := c * ohw; o < (c+1)*ohw; o++ {
-						dxc[idx[o]] += dy[o]
-					}
-				}
+				l.maxBackwardSample(dy, dx, l.idx[n*out:(n+1)*out])
 				continue
 			}
 			for c := 0; c < l.c; c++ {
@@ -122,8 +164,8 @@ func (l *pool2d) run(_, lo, hi int) {
 		}
 		x := l.x.Data[n*in : (n+1)*in]
 		y := l.y.Data[n*out : (n+1)*out]
-		if l.isMax && l.kh == 2 && l.kw == 2 && l.sh == 2 && l.sw == 2 {
-			l.max2x2(x, y, l.idx[n*out:(n+1)*out])
+		if l.isMax {
+			l.maxSample(x, y, l.idx[n*out:(n+1)*out])
 			continue
 		}
 		for c := 0; c < l.c; c++ {
@@ -132,20 +174,6 @@ func (l *pool2d) run(_, lo, hi int) {
 				for ox := 0; ox < l.ow; ox++ {
 					o := c*ohw + oy*l.ow + ox
 					base := oy*l.sh*l.w + ox*l.sw
-					if l.isMax {
-						best, bi := float32(math.Inf(-1)), base
-						for i := 0; i < l.kh; i++ {
-							r := base + i*l.w
-							for j, v := range xc[r : r+l.kw] {
-								if v > best || v != v {
-									best, bi = v, r+j
-								}
-							}
-						}
-						y[o] = best
-						l.idx[n*out+o] = int32(bi)
-						continue
-					}
 					var s float32
 					for i := 0; i < l.kh; i++ {
 						r := base + i*l.w

@@ -59,6 +59,9 @@ type Sequential struct {
 	// the pooling (f(max(x)) = max(f(x)), with the same gradients), on four
 	// times fewer values for 2x2 pooling.
 	exec []int
+	// fused[k] says that the convolution exec[k] runs together with the
+	// max pooling exec[k+1], sample by sample (see Conv2D.forwardPooled).
+	fused []bool
 }
 
 // NewSequential checks that each layer accepts the output shape of the one
@@ -106,6 +109,15 @@ func NewSequential(input Shape, layers ...Layer) (*Sequential, error) {
 			} else {
 				a.Setup(m.shapes[i])
 			}
+		}
+	}
+	m.fused = make([]bool, len(layers))
+	for k := 0; k+1 < len(layers); k++ {
+		c, ok := layers[m.exec[k]].(*Conv2D)
+		p, isPool := layers[m.exec[k+1]].(*MaxPool2D)
+		if ok && isPool && (k == 0 || !m.fused[k-1]) {
+			m.fused[k] = true
+			c.pool = &p.pool2d
 		}
 	}
 	for i, l := range layers {
@@ -218,8 +230,18 @@ func (m *Sequential) forward(x *Tensor, train bool, end int) *Tensor {
 	if !train && x.Shape[0] > evalChunk {
 		return m.forwardChunks(x, end)
 	}
-	for _, i := range m.exec[:end] {
-		x = m.layers[i].Forward(x, train)
+	return m.run(x, train, end)
+}
+
+// run runs the layers exec[:end] forward on x.
+func (m *Sequential) run(x *Tensor, train bool, end int) *Tensor {
+	for k := 0; k < end; k++ {
+		if m.fused[k] && k+1 < end {
+			x = m.layers[m.exec[k]].(*Conv2D).forwardPooled(x, train)
+			k++
+			continue
+		}
+		x = m.layers[m.exec[k]].Forward(x, train)
 	}
 	return x
 }
@@ -237,10 +259,7 @@ func (m *Sequential) forwardChunks(x *Tensor, end int) *Tensor {
 		hi := min(lo+evalChunk, n)
 		m.chunkX.Shape = append(append(m.chunkX.Shape[:0], hi-lo), x.Shape[1:]...)
 		m.chunkX.Data = x.Data[lo*size : hi*size]
-		y := &m.chunkX
-		for _, i := range m.exec[:end] {
-			y = m.layers[i].Forward(y, false)
-		}
+		y := m.run(&m.chunkX, false, end)
 		osz := len(y.Data) / (hi - lo)
 		if lo == 0 {
 			m.evalOut.resizeBatch(n, Shape(y.Shape[1:]))
@@ -253,6 +272,11 @@ func (m *Sequential) forwardChunks(x *Tensor, end int) *Tensor {
 // backward runs the backward pass of layers [0, end) from dy.
 func (m *Sequential) backward(dy *Tensor, end int) {
 	for k := end - 1; k >= 0; k-- {
+		if k > 0 && m.fused[k-1] {
+			dy = m.layers[m.exec[k-1]].(*Conv2D).backwardPooled(dy)
+			k--
+			continue
+		}
 		dy = m.layers[m.exec[k]].Backward(dy)
 	}
 }
