@@ -362,3 +362,76 @@ func TestPredictFilesAndImageFiles(t *testing.T) {
 		t.Errorf("predictions\n%q\nwant\n%q", got, wantLines)
 	}
 }
+
+// TestLoadModelNormalization checks that a checkpoint's normalization
+// reaches the inputs: an image predicted through Model.Input gives the
+// model's output on (v/255 - mean) / std.
+func TestLoadModelNormalization(t *testing.T) {
+	m := tinyModel(t, 1, 8, 8, 3)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.safetensors")
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	c, err := cnn.LoadCheckpoint(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, norm string) string {
+		c.Metadata[MetaNormalization] = norm
+		b, err := c.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	loaded, err := LoadModel(write("norm.safetensors", `{"mean":[0.5],"std":[0.25]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := loaded.Input()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPredictor(loaded.Net, nil, &in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := gray(8, 8, 40)
+	preds, err := p.Predict([]image.Image{img})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := cnn.NewTensor(1, 1, 8, 8)
+	for i, v := range img.(*image.Gray).Pix {
+		x.Data[i] = (float32(v)/255 - 0.5) / 0.25
+	}
+	out, err := m.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range out.Data {
+		if math.Abs(preds[0].Probs[i]-float64(v)) > 1e-5 {
+			t.Fatalf("probs %v, model on normalized input %v", preds[0].Probs, out.Data)
+		}
+	}
+	// A checkpoint without the key means [0, 1]; a bad one is an error.
+	plain, err := LoadModel(path)
+	if err != nil || plain.Normalization.Mean != nil || plain.Normalization.Std != nil {
+		t.Errorf("plain checkpoint: %v %+v", err, plain.Normalization)
+	}
+	if _, err := LoadModel(write("bad.safetensors", `{"mean":`)); err == nil {
+		t.Error("malformed normalization: no error")
+	}
+	bad, err := LoadModel(write("zero.safetensors", `{"mean":[0],"std":[0]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bad.Input(); err == nil || !strings.Contains(err.Error(), MetaNormalization) {
+		t.Errorf("std 0: %v", err)
+	}
+}

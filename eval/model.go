@@ -11,12 +11,19 @@ import (
 
 	"github.com/cnnpipe/cnnpipe/cnn"
 	"github.com/cnnpipe/cnnpipe/models"
+	"github.com/cnnpipe/cnnpipe/pipeline"
 )
 
 // MetaClasses is the checkpoint metadata key holding the class names as a
 // JSON array of strings (label i is element i). A checkpoint without it has
 // numbered classes.
 const MetaClasses = "cnnpipe.classes"
+
+// MetaNormalization is the checkpoint metadata key holding the input
+// normalization the model was trained with, as JSON {"mean": [...], "std":
+// [...]} (one value, or one per channel; see pipeline.Normalization). A
+// checkpoint without it was trained on pixels scaled to [0, 1].
+const MetaNormalization = "cnnpipe.normalization"
 
 // Model is a model opened for evaluation, prediction or a summary, with
 // what its file says about it.
@@ -34,6 +41,23 @@ type Model struct {
 	// State is the training progress stored in a training checkpoint
 	// (nil for weights-only checkpoints, specs and names).
 	State *cnn.TrainState
+	// Normalization is the input normalization stored in the checkpoint
+	// (zero value: none, pixels in [0, 1]).
+	Normalization pipeline.Normalization
+}
+
+// Input returns how images become inputs of the model: its input shape
+// and the normalization it was trained with.
+func (m *Model) Input() (Input, error) {
+	in, err := InputOf(m.Net)
+	if err != nil {
+		return Input{}, err
+	}
+	in.Normalization = m.Normalization
+	if _, err := pipeline.NewTensorizer(in.Channels, in.Normalization); err != nil {
+		return Input{}, fmt.Errorf("eval: %s: %s metadata: %w", m.Source, MetaNormalization, err)
+	}
+	return in, nil
 }
 
 // LoadModel opens the safetensors checkpoint at path: the spec in its
@@ -59,6 +83,13 @@ func LoadModel(path string) (*Model, error) {
 		if err := json.Unmarshal([]byte(js), &m.Classes); err != nil {
 			return nil, fmt.Errorf("eval: %s: %s metadata: %w", path, MetaClasses, err)
 		}
+	}
+	if js, ok := c.Metadata[MetaNormalization]; ok {
+		var n struct{ Mean, Std []float32 }
+		if err := json.Unmarshal([]byte(js), &n); err != nil {
+			return nil, fmt.Errorf("eval: %s: %s metadata: %w", path, MetaNormalization, err)
+		}
+		m.Normalization = pipeline.Normalization{Mean: n.Mean, Std: n.Std}
 	}
 	if js, ok := c.Metadata[cnn.MetaState]; ok {
 		var st cnn.TrainState

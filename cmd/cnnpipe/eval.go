@@ -61,7 +61,7 @@ func setupEval(fs *flag.FlagSet) func(ctx context.Context, args []string, e *env
 		if d := eval.CompareClasses(m.Classes, ds.Info().Classes); d != "" {
 			fmt.Fprintf(e.stderr, "warning: %s; labels are compared by index\n", d)
 		}
-		in, err := eval.InputOf(m.Net)
+		in, err := m.Input()
 		if err != nil {
 			return err
 		}

@@ -52,7 +52,7 @@ func setupPredict(fs *flag.FlagSet) func(ctx context.Context, args []string, e *
 				return err
 			}
 		}
-		in, err := eval.InputOf(m.Net)
+		in, err := m.Input()
 		if err != nil {
 			return err
 		}
