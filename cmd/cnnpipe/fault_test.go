@@ -36,6 +36,9 @@ func faultBinary(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("builds and runs the cnnpipe binary (about 20 s)")
 	}
+	if faultRace {
+		t.Skip("the built binary is not race-instrumented: running it again under -race adds nothing")
+	}
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("no go command to build cnnpipe")
