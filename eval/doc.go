@@ -9,7 +9,8 @@
 // cnnpipe: decoded to RGB, resized with the bilinear filter of package
 // augment when their size differs from the model's input, reduced to their
 // luminance for a one-channel model (or a gray image repeated over three
-// channels), and scaled to [0, 1] unless an Input says otherwise. Every such
+// channels), and scaled to [0, 1], or normalized as the checkpoint records
+// (MetaNormalization) or an Input says. Every such
 // conversion is counted (Result.Resized, Result.ChannelsConverted) or noted
 // on the prediction (Prediction.Converted), never done silently.
 //
