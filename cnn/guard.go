@@ -28,6 +28,9 @@ type EpochProgress struct {
 	Correct int     `json:"correct"`
 	LossSum float64 `json:"loss_sum"`
 	Seconds float64 `json:"seconds"`
+	// BatchSize is the size of the epoch's first batch: a resumed run
+	// whose source gives batches of another size would see other data.
+	BatchSize int `json:"batch_size"`
 }
 
 // InterruptedError is returned by FitGuarded when its context is cancelled:
@@ -220,6 +223,12 @@ func (t *Trainer) FitGuarded(ctx context.Context, train, val Source, from *Epoch
 				return fmt.Errorf("cnn: epoch %d: %w", e, err)
 			}
 			seen++
+			if seen == 1 && p.BatchSize > 0 && len(b.Labels) != p.BatchSize && skip > 0 {
+				return fmt.Errorf("cnn: epoch %d: the source gives batches of %d, the interrupted run had batches of %d", e, len(b.Labels), p.BatchSize)
+			}
+			if seen == 1 {
+				p.BatchSize = len(b.Labels)
+			}
 			if seen <= skip {
 				continue // trained on before the interruption
 			}

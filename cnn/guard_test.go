@@ -58,6 +58,14 @@ func TestFitGuardedInterruptMidEpoch(t *testing.T) {
 	if st := second.State(); st.Epoch != 1 || st.Step != 8+3 {
 		t.Fatalf("state after resume: epoch %d step %d, want 1 and 11", st.Epoch, st.Step)
 	}
+	if from.BatchSize != 32 {
+		t.Fatalf("progress %+v, want batches of 32", from)
+	}
+	// Batches of another size would be other data: refused.
+	other := data.Batches(BatchConfig{Size: 16, Shuffle: true, Seed: 3})
+	if err := newLineTrainer(t, 3, "").FitGuarded(context.Background(), other, nil, from); err == nil || !strings.Contains(err.Error(), "batches of 16") {
+		t.Fatalf("resume with batches of 16: %v", err)
+	}
 	tr, va = src()
 	if err := second.FitGuarded(context.Background(), tr, va, from); err != nil {
 		t.Fatal(err)

@@ -191,6 +191,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			return nil, err
 		}
 		cfg.Seed = tr.State().Seed // shuffle and augmentation continue the checkpoint's run
+		if from != nil && from.Batches > 0 && from.BatchSize != 0 && from.BatchSize != cfg.Batch {
+			return nil, configErr("%s was interrupted in a run with batches of %d: resume with the same batch size, not %d",
+				cfg.Resume, from.BatchSize, cfg.Batch)
+		}
 	}
 
 	data, err := openData(ctx, &cfg)

@@ -144,6 +144,10 @@ func TestTrainInterruptAndResume(t *testing.T) {
 	// The hint repeats the run's flags (with a spec path that still
 	// exists), adds --resume and --out.
 	args := shellSplit(strings.TrimSpace(cmdline))
+	// Another batch size would change the data order: refused.
+	if code, _, e := trainCmd(t, append(append([]string(nil), args...), "--batch", "5")...); code != 2 || !strings.Contains(e, "same batch size") {
+		t.Fatalf("resume with another batch size: exit %d\n%s", code, e)
+	}
 	code, o, e := trainCmd(t, args...)
 	if code != 0 {
 		t.Fatalf("resume %v: exit %d\n%s\n%s", args, code, o, e)
