@@ -358,8 +358,10 @@ func OverrideOptimizer(spec *cnn.Spec, name string, lr float64) error {
 		o.LR = lr
 	}
 	spec.Optimizer = &o
-	_, _, _, err := spec.NewOptimizer()
-	return err
+	if _, _, _, err := spec.NewOptimizer(); err != nil {
+		return configErr("%v", err)
+	}
+	return nil
 }
 
 // runData is the opened training and validation data.

@@ -50,6 +50,7 @@ func TestRunConfigErrors(t *testing.T) {
 		{"split without data", Config{ValSplit: 0.1}, true, "needs a training dataset"},
 		{"unknown model", Config{Model: "nosuch"}, true, "nosuch"},
 		{"unknown optimizer", Config{Optimizer: "rmsprop"}, true, "rmsprop"},
+		{"learning rate out of range", Config{LR: 1e30}, true, "lr 1e+30"},
 		{"class count", Config{Model: "lenet"}, true, "has 10 outputs but the shapes dataset has 4 classes"},
 		{"class count of a folder", Config{Data: images}, true, "has 3 classes"},
 		{"bad policy", Config{Data: images, Model: spec, Augment: "hflip p=7"}, true, "augment"},
