@@ -3,6 +3,8 @@ package cnn
 import (
 	"math"
 	"sync"
+
+	"github.com/cnnpipe/cnnpipe/internal/kernels"
 )
 
 // PoolConfig configures MaxPool2D and AvgPool2D. Pooling uses valid
@@ -189,35 +191,11 @@ func (l *pool2d) run(_, lo, hi int) {
 }
 
 // max2x2 is the forward pass of 2x2 max pooling with stride 2 for one
-// sample.
+// sample (see kernels.MaxPool2x2: vectorized on AVX-512).
 func (l *pool2d) max2x2(x, y []float32, idx []int32) {
-	W, hw, ow := l.w, l.h*l.w, l.ow
+	hw, ohw := l.h*l.w, l.oh*l.ow
 	for c := 0; c < l.c; c++ {
-		xc := x[c*hw : (c+1)*hw]
-		for oy := 0; oy < l.oh; oy++ {
-			b0 := 2 * oy * W
-			r0 := xc[b0 : b0+2*ow]
-			r1 := xc[b0+W : b0+W+2*ow]
-			yo := y[(c*l.oh+oy)*ow : (c*l.oh+oy+1)*ow]
-			io := idx[(c*l.oh+oy)*ow : (c*l.oh+oy+1)*ow]
-			for ox := range yo {
-				j := 2 * ox
-				a, b, c, d := r0[j], r0[j+1], r1[j], r1[j+1]
-				m := max(max(a, b), max(c, d))
-				// The first input equal to the maximum (d for NaN).
-				k := b0 + W + j + 1
-				if c == m {
-					k = b0 + W + j
-				}
-				if b == m {
-					k = b0 + j + 1
-				}
-				if a == m {
-					k = b0 + j
-				}
-				yo[ox], io[ox] = m, int32(k)
-			}
-		}
+		kernels.MaxPool2x2(x[c*hw:(c+1)*hw], l.w, y[c*ohw:(c+1)*ohw], idx[c*ohw:(c+1)*ohw], l.oh, l.ow)
 	}
 }
 
