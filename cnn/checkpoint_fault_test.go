@@ -203,3 +203,31 @@ func TestFaultSpecMalformed(t *testing.T) {
 		})
 	}
 }
+
+// FuzzSpecWeightsBound checks the bound Checkpoint.Spec applies: for every
+// small spec that builds, the weights it counts without building never
+// exceed the values of the model's own checkpoint, so a genuine checkpoint
+// is never refused.
+func FuzzSpecWeightsBound(f *testing.F) {
+	f.Add([]byte(tinySpec))
+	f.Add([]byte(lineSpec))
+	f.Add([]byte("input: {height: 9, width: 7, channels: 3}\nlayers: [{type: conv2d, filters: 4, kernel: [3, 2], stride: [2, 3], padding: same}, {type: avgpool2d, size: 2, stride: 1}, {type: conv2d, filters: 2, kernel: 2}, {type: globalavgpool2d}, {type: dense, units: 3}]\n"))
+	f.Add([]byte("input: {features: 5}\nlayers: [{type: dense, units: 4, activation: relu}, {type: batchnorm}, {type: dense, units: 2, bias: false}]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := ParseSpec(data)
+		if err != nil || !smallSpec(s) {
+			return
+		}
+		m, err := s.Build(1)
+		if err != nil {
+			return
+		}
+		c, err := m.weights()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Spec(); err != nil {
+			t.Fatalf("the model's own checkpoint is refused: %v", err)
+		}
+	})
+}
