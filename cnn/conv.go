@@ -49,9 +49,7 @@ type Conv2D struct {
 	y, dx            Tensor
 	cols, dcols, dws [][]float32
 	zs               [][]float32 // per-worker shifted images for stride-1 patches
-	cache            []float32   // im2col matrices of the last training forward pass
-	cached           bool
-	wt               []float32 // weights as [in, out, kh, kw] for the stride-1 input gradient
+	wt               []float32   // weights as [in, out, kh, kw] for the stride-1 input gradient
 	dbs              [][]float64
 	backward         bool
 	// pool, when set by Sequential, is the max pooling that follows the
@@ -152,11 +150,13 @@ func (l *Conv2D) Setup(in Shape) (Shape, error) {
 
 func (s Shape) clone() Shape { return append(Shape(nil), s...) }
 
-// colCacheFloats bounds the im2col matrices (in float32 values) kept from
-// a training forward pass for the backward pass, which otherwise recomputes
-// them. (Grouping several samples into one wider GEMM was measured too and
-// was slower: the extra copies cost more than the wider GEMM saves.)
-const colCacheFloats = 16 << 20
+// The backward pass recomputes the im2col matrices from the input rather
+// than keeping them from the forward pass: for the seed model they would
+// be 40 MB and more per batch, and reading them back from memory costs
+// more (3-6% CPU per step, measured) than rebuilding them from the small,
+// cache-resident input. (Grouping several samples into one wider GEMM was
+// measured too and was slower: the extra copies cost more than the wider
+// GEMM saves.)
 
 // convGroups is the number of sample groups of a batch: the weight
 // gradient is summed per group, then over the groups in order, so it does
@@ -197,7 +197,7 @@ func grow(s []float32, n int) []float32 {
 func (l *Conv2D) Forward(x *Tensor, train bool) *Tensor {
 	l.fused = false
 	l.y.resizeBatch(x.Shape[0], l.out)
-	return l.forwardPass(x, train)
+	return l.forwardPass(x)
 }
 
 // forwardPooled convolves x and max-pools the result with l.pool sample by
@@ -214,19 +214,14 @@ func (l *Conv2D) forwardPooled(x *Tensor, train bool) *Tensor {
 	for i := range l.ys {
 		l.ys[i] = grow(l.ys[i], l.out.Size())
 	}
-	l.forwardPass(x, train)
+	l.forwardPass(x)
 	return &l.pool.y
 }
 
-func (l *Conv2D) forwardPass(x *Tensor, train bool) *Tensor {
+func (l *Conv2D) forwardPass(x *Tensor) *Tensor {
 	n := x.Shape[0]
 	l.x = x
 	l.scratch()
-	k := l.cin * l.kh * l.kw * l.oh * l.ow
-	l.cached = train && n*k <= colCacheFloats
-	if l.cached {
-		l.cache = grow(l.cache, n*k)
-	}
 	l.backward = false
 	parallelGroups(n, convGroups, l, &l.next, &l.wg)
 	return &l.y
@@ -319,22 +314,12 @@ func (l *Conv2D) runGroup(w, g, lo, hi int) {
 	}
 }
 
-// colFor returns the im2col matrix [K, HW] of sample n: a slice of the
-// cache when the forward pass keeps it, else worker w's scratch.
-func (l *Conv2D) colFor(w, n int) []float32 {
-	k := l.cin * l.kh * l.kw * l.oh * l.ow
-	if l.cached {
-		return l.cache[n*k : (n+1)*k]
-	}
-	return l.cols[w][:k]
-}
-
 func (l *Conv2D) forwardSample(w, n int) {
 	k := l.cin * l.kh * l.kw
 	hw := l.oh * l.ow
 	in := l.in.Size()
 	f := l.cfg.Filters
-	col := l.colFor(w, n)
+	col := l.cols[w][:k*hw]
 	l.im2col(l.x.Data[n*in:(n+1)*in], col, hw, l.zs[w])
 	if l.fused {
 		y := l.ys[w][:f*hw]
@@ -373,10 +358,8 @@ func (l *Conv2D) backwardSample(w, g, n int) {
 	hw := l.oh * l.ow
 	in := l.in.Size()
 	f := l.cfg.Filters
-	col := l.colFor(w, n)
-	if !l.cached {
-		l.im2col(l.x.Data[n*in:(n+1)*in], col, hw, l.zs[w])
-	}
+	col := l.cols[w][:k*hw]
+	l.im2col(l.x.Data[n*in:(n+1)*in], col, hw, l.zs[w])
 	var dy []float32
 	db := l.dbs[g]
 	if l.fused {
