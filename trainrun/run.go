@@ -245,7 +245,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	var vl *pipeline.Loader
 	if data.val != nil {
 		if vl, err = pipeline.NewLoader(data.val, pipeline.LoaderConfig{
-			BatchSize: 256, Workers: cfg.Workers, Channels: in[0], Height: in[1], Width: in[2], Normalization: norm,
+			BatchSize: cfg.Batch, Workers: cfg.Workers, Channels: in[0], Height: in[1], Width: in[2], Normalization: norm,
 		}); err != nil {
 			return nil, err
 		}
