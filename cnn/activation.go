@@ -147,12 +147,16 @@ func (l *Activation) backwardRange(lo, hi int) {
 	dx, g, xs, y := l.dx.Data[lo*f:hi*f], l.dyIn.Data[lo*f:hi*f], l.x.Data[lo*f:hi*f], l.y.Data[lo*f:hi*f]
 	switch l.fn {
 	case ReLU:
+		// A bit mask instead of a branch: on real data the sign of x is
+		// unpredictable, and mispredictions cost more than the loop.
+		g = g[:len(xs)]
+		dx = dx[:len(xs)]
 		for i, v := range xs {
+			var m uint32
 			if v > 0 {
-				dx[i] = g[i]
-			} else {
-				dx[i] = 0
+				m = ^uint32(0)
 			}
+			dx[i] = math.Float32frombits(math.Float32bits(g[i]) & m)
 		}
 	case LeakyReLU:
 		for i, v := range xs {

@@ -373,20 +373,12 @@ func (l *Conv2D) backwardSample(w, g, n int) {
 		p.maxBackwardSample(dyp, dy, p.idx[n*out:(n+1)*out])
 		ohw := out / f
 		for c := 0; c < f; c++ {
-			var s float32
-			for _, v := range dyp[c*ohw : (c+1)*ohw] {
-				s += v
-			}
-			db[c] += float64(s)
+			db[c] += float64(sum4(dyp[c*ohw : (c+1)*ohw]))
 		}
 	} else {
 		dy = l.dyIn.Data[n*f*hw : (n+1)*f*hw]
 		for c := 0; c < f; c++ {
-			var s float32
-			for _, v := range dy[c*hw : (c+1)*hw] {
-				s += v
-			}
-			db[c] += float64(s)
+			db[c] += float64(sum4(dy[c*hw : (c+1)*hw]))
 		}
 	}
 	kernels.SgemmSerial(false, true, f, k, hw, 1, dy, hw, col, hw, 1, l.dws[g], k)
@@ -405,6 +397,24 @@ func (l *Conv2D) backwardSample(w, g, n int) {
 	dcol := l.dcols[w][:k*hw]
 	kernels.SgemmSerial(true, false, k, hw, f, 1, l.w.Value, k, dy, hw, 0, dcol, hw)
 	l.col2im(dcol, dx)
+}
+
+// sum4 returns the sum of s, accumulated in four interleaved partial sums
+// (four times fewer dependent additions than one running sum).
+func sum4(s []float32) float32 {
+	var a, b, c, d float32
+	i := 0
+	for ; i+4 <= len(s); i += 4 {
+		q := s[i : i+4 : i+4]
+		a += q[0]
+		b += q[1]
+		c += q[2]
+		d += q[3]
+	}
+	for ; i < len(s); i++ {
+		a += s[i]
+	}
+	return (a + b) + (c + d)
 }
 
 // owRange returns the output columns [ow0, ow1) whose input column
