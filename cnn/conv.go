@@ -49,7 +49,7 @@ type Conv2D struct {
 	y, dx            Tensor
 	cols, dcols, dws [][]float32
 	zs               [][]float32 // per-worker shifted images for stride-1 patches
-	wt               []float32   // weights as [in, out, kh, kw] for the stride-1 input gradient
+	wr               []float32   // weights as [kh, kw, in, out] for the stride-1 input gradient
 	dbs              [][]float64
 	backward         bool
 	// pool, when set by Sequential, is the max pooling that follows the
@@ -181,7 +181,7 @@ func (l *Conv2D) scratch() {
 	}
 	for i := range l.cols {
 		l.cols[i] = grow(l.cols[i], k*hw)
-		l.zs[i] = grow(l.zs[i], max((l.oh+l.kh-1)*l.ow, (l.h+l.kh-1)*l.wd))
+		l.zs[i] = grow(l.zs[i], (l.oh+l.kh-1)*l.ow)
 	}
 }
 
@@ -246,15 +246,16 @@ func (l *Conv2D) backwardPass(dy *Tensor) *Tensor {
 	l.dx.resizeBatch(n, l.in)
 	p := workers()
 	f, kk := l.cfg.Filters, l.kh*l.kw
-	ihw := l.h * l.wd
 	if !l.skipDx && l.unitStride() {
-		// dx = W^T-as-[in, out*kh*kw] times the patches of the padded dy.
-		if len(l.wt) != len(l.w.Value) {
-			l.wt = make([]float32, len(l.w.Value))
+		// wr[ki, kj] is the [in, out] matrix of one kernel tap.
+		if len(l.wr) != len(l.w.Value) {
+			l.wr = make([]float32, len(l.w.Value))
 		}
 		for o := 0; o < f; o++ {
 			for c := 0; c < l.cin; c++ {
-				copy(l.wt[(c*f+o)*kk:(c*f+o+1)*kk], l.w.Value[(o*l.cin+c)*kk:(o*l.cin+c+1)*kk])
+				for t, v := range l.w.Value[(o*l.cin+c)*kk : (o*l.cin+c+1)*kk] {
+					l.wr[(t*l.cin+c)*f+o] = v
+				}
 			}
 		}
 	}
@@ -269,7 +270,8 @@ func (l *Conv2D) backwardPass(dy *Tensor) *Tensor {
 			continue
 		}
 		if l.unitStride() {
-			l.dcols[i] = grow(l.dcols[i], f*kk*ihw)
+			wp := l.wd + l.kw - 1
+			l.dcols[i] = grow(l.dcols[i], f*(l.h+l.kh)*wp+l.cin*l.h*wp)
 		} else {
 			l.dcols[i] = grow(l.dcols[i], l.cin*kk*l.oh*l.ow)
 		}
@@ -387,11 +389,7 @@ func (l *Conv2D) backwardSample(w, g, n int) {
 	}
 	dx := l.dx.Data[n*in : (n+1)*in]
 	if l.unitStride() {
-		kt := f * l.kh * l.kw
-		ihw := l.h * l.wd
-		dcol := l.dcols[w][:kt*ihw]
-		l.dyPatches(dy, dcol, ihw, l.zs[w])
-		kernels.SgemmSerial(false, false, l.cin, ihw, kt, 1, l.wt, kt, dcol, ihw, 0, dx, ihw)
+		l.inputGradShifted(dy, dx, l.dcols[w])
 		return
 	}
 	dcol := l.dcols[w][:k*hw]
@@ -508,42 +506,48 @@ func (l *Conv2D) im2col(x, col []float32, ld int, z []float32) {
 
 func (l *Conv2D) unitStride() bool { return l.sh == 1 && l.sw == 1 }
 
-// dyPatches writes, for a stride-1 convolution, the patches of the output
-// gradient dy [F, OH, OW] that each input pixel received, into col
-// [F*kh*kw, H*W] (rows ld values apart): col[(f,ki,kj), (iy,ix)] =
-// dy[f, iy+padT-ki, ix+padL-kj] (zero outside dy). Then dx = wt
-// [C, F*kh*kw] x col, a GEMM with no scatter.
-func (l *Conv2D) dyPatches(dy, col []float32, ld int, z []float32) {
+// inputGradShifted computes, for a stride-1 convolution, the input
+// gradient dx [C, H, W] of one sample from its output gradient dy
+// [F, OH, OW] without a patch matrix: dy is copied, zero-padded, into
+// planes of width W' = W+kw-1 (dyp[f][r][s] = dy[f, r-(kh-1-padT),
+// s-(kw-1-padL)]), where every kernel tap (ki, kj) becomes a constant
+// shift of the flattened plane, so that
+//
+//	dx'[c, iy*W'+ix] = sum over taps of wr[ki,kj] [C, F] x dyp[:, iy*W'+ix + (kh-1-ki)*W' + (kw-1-kj)]
+//
+// is kh*kw GEMMs with k = F that read dyp in place and accumulate into
+// dx' [C, H, W'], whose first W columns of every row are dx. (The columns
+// ix >= W are computed and dropped; W' > W costs (kw-1)/W more
+// arithmetic, far less than building the [F*kh*kw, H*W] patch matrix.)
+// buf holds F*(H+kh)*W' + C*H*W' values.
+func (l *Conv2D) inputGradShifted(dy, dx, buf []float32) {
 	H, W, OH, OW := l.h, l.wd, l.oh, l.ow
-	// z[r][ix] = dy[f, r-(kh-1)+padT, ix+padL-kj]; row (f, ki, kj) is the
-	// window of z that starts at row kh-1-ki.
-	hz := H + l.kh - 1
-	z = z[:hz*W]
-	for f := 0; f < l.cfg.Filters; f++ {
-		df := dy[f*OH*OW : (f+1)*OH*OW]
-		for kj := 0; kj < l.kw; kj++ {
-			off := l.padL - kj // ox = ix + off
-			ix0 := max(0, -off)
-			ix1 := min(W, OW-off)
-			if ix1 < ix0 {
-				ix1 = ix0
-			}
-			for r := 0; r < hz; r++ {
-				dst := z[r*W : (r+1)*W]
-				oy := r - (l.kh - 1) + l.padT
-				if oy < 0 || oy >= OH {
-					clear(dst)
-					continue
-				}
-				clear(dst[:ix0])
-				clear(dst[ix1:])
-				copy(dst[ix0:ix1], df[oy*OW+ix0+off:oy*OW+ix1+off])
-			}
-			for ki := 0; ki < l.kh; ki++ {
-				r := (f*l.kh+ki)*l.kw + kj
-				s := (l.kh - 1 - ki) * W
-				copy(col[r*ld:r*ld+H*W], z[s:s+H*W])
-			}
+	f, c := l.cfg.Filters, l.cin
+	wp := W + l.kw - 1
+	plane := (H + l.kh) * wp
+	dyp := buf[:f*plane]
+	dxp := buf[f*plane : f*plane+c*H*wp]
+	clear(dyp)
+	pt, pl := l.kh-1-l.padT, l.kw-1-l.padL
+	for fi := 0; fi < f; fi++ {
+		for oy := 0; oy < OH; oy++ {
+			d := fi*plane + (oy+pt)*wp + pl
+			copy(dyp[d:d+OW], dy[(fi*OH+oy)*OW:(fi*OH+oy+1)*OW])
+		}
+	}
+	n := H * wp
+	for t := 0; t < l.kh*l.kw; t++ {
+		ki, kj := t/l.kw, t%l.kw
+		off := (l.kh-1-ki)*wp + (l.kw - 1 - kj)
+		var beta float32
+		if t > 0 {
+			beta = 1
+		}
+		kernels.SgemmSerial(false, false, c, n, f, 1, l.wr[t*c*f:(t+1)*c*f], f, dyp[off:], plane, beta, dxp, n)
+	}
+	for ci := 0; ci < c; ci++ {
+		for iy := 0; iy < H; iy++ {
+			copy(dx[(ci*H+iy)*W:(ci*H+iy+1)*W], dxp[ci*n+iy*wp:ci*n+iy*wp+W])
 		}
 	}
 }
