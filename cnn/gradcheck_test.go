@@ -135,6 +135,12 @@ func TestGradients(t *testing.T) {
 		{"conv4x4 same stride1 even kernel", NewConv2D(Conv2DConfig{Filters: 2, Kernel: 4, Padding: Same}), Shape{1, 6, 5}, true, nil},
 		{"conv5x5 same larger than input", NewConv2D(Conv2DConfig{Filters: 2, Kernel: 5, Padding: Same}), Shape{2, 3, 4}, true, nil},
 		{"conv1x1", NewConv2D(Conv2DConfig{Filters: 4, Kernel: 1}), Shape{3, 3, 3}, true, nil},
+		// Eight or more input channels: the weight gradient by shifted GEMMs.
+		{"conv3x3 same 8 channels", NewConv2D(Conv2DConfig{Filters: 3, Kernel: 3, Padding: Same}), Shape{8, 5, 6}, true, nil},
+		{"conv2x3 valid 9 channels", NewConv2D(Conv2DConfig{Filters: 2, Kernel: 2, KernelW: 3}), Shape{9, 5, 4}, true, nil},
+		{"conv4x4 same even kernel 8 channels", NewConv2D(Conv2DConfig{Filters: 2, Kernel: 4, Padding: Same, NoBias: true}), Shape{8, 6, 5}, true, nil},
+		{"conv5x5 same larger than input 8 channels", NewConv2D(Conv2DConfig{Filters: 2, Kernel: 5, Padding: Same}), Shape{8, 3, 4}, true, nil},
+		{"conv3x3 stride2 8 channels", NewConv2D(Conv2DConfig{Filters: 2, Kernel: 3, Stride: 2}), Shape{8, 7, 6}, true, nil},
 		{"maxpool2", NewMaxPool2D(PoolConfig{Size: 2}), Shape{2, 6, 5}, true, spread(1)},
 		{"maxpool3 stride2", NewMaxPool2D(PoolConfig{Size: 3, Stride: 2}), Shape{2, 7, 7}, true, spread(2)},
 		{"maxpool2x3 stride1", NewMaxPool2D(PoolConfig{Size: 2, SizeW: 3, Stride: 1}), Shape{1, 5, 6}, true, spread(3)},
