@@ -17,6 +17,11 @@
 // the implementation in use. All are safe for concurrent use and do not
 // allocate in steady state.
 //
+// [MaxPool2x2] is 2×2, stride-2 max pooling of one channel plane with the
+// position of each maximum (for the backward pass); on AVX-512 it does 16
+// outputs per step, de-interleaving the even and odd columns of two input
+// rows with VPERMT2PS.
+//
 // # GEMM design
 //
 // Sgemm follows the Goto/BLIS structure. A microkernel keeps an MR×NR tile
