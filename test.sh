@@ -13,3 +13,9 @@ fi
 go vet ./...
 go test ./...
 go test -race ./pipeline/... ./augment/... ./expand/... ./loaders/... ./eval/... ./examples/... ./cmd/... ./internal/...
+
+# The Beam module (beam/) is a separate module with its own dependencies; its
+# tests run the augment job on Beam's in-process Prism runner.
+if [ "${CNNPIPE_SKIP_BEAM:-}" = "" ]; then
+	(cd beam && go vet ./... && go test ./...)
+fi
