@@ -233,23 +233,42 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			norm = pipeline.Normalization{Mean: pol.Tensor.Mean[:in[0]], Std: pol.Tensor.Std[:in[0]]}
 		}
 	}
-	tl, err := pipeline.NewLoader(data.train, pipeline.LoaderConfig{
-		BatchSize: cfg.Batch, Workers: cfg.Workers, Shuffle: true, Seed: cfg.Seed, Augment: policy,
-		Channels: in[0], Height: in[1], Width: in[2], Normalization: norm,
-	})
-	if err != nil {
-		return nil, err
-	}
-	trainSrc := cnn.SourceFunc(func(e int) iter2 { return tl.EpochContext(ctx, e) })
-	var valSrc cnn.Source
-	var vl *pipeline.Loader
-	if data.val != nil {
-		if vl, err = pipeline.NewLoader(data.val, pipeline.LoaderConfig{
-			BatchSize: cfg.Batch, Workers: cfg.Workers, Channels: in[0], Height: in[1], Width: in[2], Normalization: norm,
-		}); err != nil {
+	var trainSrc, valSrc cnn.Source
+	var trainStats, valStats func() pipeline.Stats
+	if cfg.Data == "" && policy == nil && in.Equal(cnn.Shape{1, loaders.ShapesHeight, loaders.ShapesWidth}) {
+		// The built-in dataset without augmentation: generated once and
+		// batched from memory, which leaves both cores to the trainer
+		// (the pipeline regenerates every image every epoch). --data
+		// shapes streams it through the pipeline instead.
+		t0 := time.Now()
+		mtrain, mval := shapesMemory(cfg.ShapesTrain, max(cfg.ShapesVal, 0))
+		fmt.Fprintf(out, "data: in memory (%d+%d images generated in %.1fs; --data shapes streams them through the pipeline)\n", cfg.ShapesTrain, max(cfg.ShapesVal, 0), time.Since(t0).Seconds())
+		ts := &timedSource{src: mtrain.Batches(cnn.BatchConfig{Size: cfg.Batch, Shuffle: true, Seed: cfg.Seed})}
+		trainSrc, trainStats = ts, ts.stats
+		if mval.Len() > 0 {
+			vs := &timedSource{src: mval.Batches(cnn.BatchConfig{Size: cfg.Batch})}
+			valSrc, valStats = vs, vs.stats
+		}
+	} else {
+		tl, err := pipeline.NewLoader(data.train, pipeline.LoaderConfig{
+			BatchSize: cfg.Batch, Workers: cfg.Workers, Shuffle: true, Seed: cfg.Seed, Augment: policy,
+			Channels: in[0], Height: in[1], Width: in[2], Normalization: norm,
+		})
+		if err != nil {
 			return nil, err
 		}
-		valSrc = cnn.SourceFunc(func(e int) iter2 { return vl.EpochContext(ctx, e) })
+		trainSrc = cnn.SourceFunc(func(e int) iter2 { return tl.EpochContext(ctx, e) })
+		trainStats = tl.TotalStats
+		if data.val != nil {
+			vl, err := pipeline.NewLoader(data.val, pipeline.LoaderConfig{
+				BatchSize: cfg.Batch, Workers: cfg.Workers, Channels: in[0], Height: in[1], Width: in[2], Normalization: norm,
+			})
+			if err != nil {
+				return nil, err
+			}
+			valSrc = cnn.SourceFunc(func(e int) iter2 { return vl.EpochContext(ctx, e) })
+			valStats = vl.TotalStats
+		}
 	}
 	prog.setTotal(data.trainCount, cfg.Batch)
 
@@ -266,15 +285,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		err = plotErr
 	}
 	res.State = tr.State()
-	res.Train = tl.TotalStats()
-	var valStats pipeline.Stats
-	if vl != nil {
-		valStats = vl.TotalStats()
+	res.Train = trainStats()
+	var vst pipeline.Stats
+	if valStats != nil {
+		vst = valStats()
 	}
-	res.Time = breakdown(time.Since(start), time.Since(fitStart), res.Train, valStats)
+	res.Time = breakdown(time.Since(start), time.Since(fitStart), res.Train, vst)
 	if len(res.Train) > 0 {
 		res.Time.WriteTable(out)
-		fmt.Fprintf(out, "training data pipeline, all epochs (wait-in of \"train\" = the trainer waiting for data):\n")
+		fmt.Fprintf(out, "training data stages, all epochs (wait-in of \"train\" = the trainer waiting for data):\n")
 		res.Train.WriteTable(out)
 	}
 	if err != nil {
@@ -405,7 +424,7 @@ func openData(ctx context.Context, cfg *Config) (*runData, error) {
 			}
 			d.closers = append(d.closers, val)
 			d.val = val
-			d.describe += fmt.Sprintf(" and %d validation images (generated on the fly)", cfg.ShapesVal)
+			d.describe += fmt.Sprintf(" and %d validation images", cfg.ShapesVal)
 		}
 		d.trainCount = cfg.ShapesTrain
 		return d, nil
@@ -512,4 +531,50 @@ func sizeNote(ctx context.Context, ds *loaders.Dataset, in cnn.Shape) string {
 		return note
 	}
 	return ""
+}
+
+// shapesMemory generates the built-in shapes dataset in memory: the same
+// images as the loaders' "shapes?n=N&seed=1" (training) and seed 2
+// (validation).
+func shapesMemory(nTrain, nVal int) (train, val *cnn.MemoryDataset) {
+	shape := cnn.Shape{1, loaders.ShapesHeight, loaders.ShapesWidth}
+	pix, labels := loaders.GenerateShapes(1, nTrain)
+	train = &cnn.MemoryDataset{Shape: shape, Pixels: pix, Labels: labels}
+	pix, labels = loaders.GenerateShapes(2, nVal)
+	val = &cnn.MemoryDataset{Shape: shape, Pixels: pix, Labels: labels}
+	return train, val
+}
+
+// timedSource measures, like the "train" sink of a pipeline, the time the
+// consumer spends on each batch (Busy) and waits for the next (WaitIn).
+type timedSource struct {
+	src              cnn.Source
+	n                int64
+	busy, wait, elap time.Duration
+}
+
+func (s *timedSource) Epoch(e int) iter2 {
+	return func(yield func(cnn.Batch, error) bool) {
+		start := time.Now()
+		defer func() { s.elap += time.Since(start) }()
+		t := start
+		for b, err := range s.src.Epoch(e) {
+			s.wait += time.Since(t)
+			t0 := time.Now()
+			ok := yield(b, err)
+			s.busy += time.Since(t0)
+			s.n++
+			if !ok {
+				return
+			}
+			t = time.Now()
+		}
+	}
+}
+
+func (s *timedSource) stats() pipeline.Stats {
+	return pipeline.Stats{
+		{Name: "memory", Kind: "source", Workers: 1, In: s.n, Out: s.n, Elapsed: s.elap, Busy: s.wait, Done: true},
+		{Name: "train", Kind: "sink", Workers: 1, In: s.n, Out: s.n, Elapsed: s.elap, Busy: s.busy, WaitIn: s.wait, Done: true},
+	}
 }

@@ -176,3 +176,22 @@ func TestProgress(t *testing.T) {
 		t.Fatalf("%q", w.String())
 	}
 }
+
+// TestRunBuiltinInMemory checks the fast path of the built-in dataset
+// (generated once, batched from memory) and that it reports its time too.
+func TestRunBuiltinInMemory(t *testing.T) {
+	var out bytes.Buffer
+	res, err := Run(context.Background(), Config{ShapesTrain: 48, ShapesVal: 16, Epochs: 1, Batch: 16, OutDir: t.TempDir(), Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := out.String()
+	for _, want := range []string{"data: in memory (48+16 images", "training: compute", "memory  source"} {
+		if !strings.Contains(o, want) {
+			t.Errorf("output lacks %q:\n%s", want, o)
+		}
+	}
+	if res.State.Step != 3 || res.Time.TrainCompute <= 0 || res.Time.ValCompute <= 0 {
+		t.Fatalf("state %+v, time %+v", res.State, res.Time)
+	}
+}
