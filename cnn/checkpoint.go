@@ -26,6 +26,12 @@ const (
 	MetaSpec      = "cnnpipe.spec"      // the model spec as JSON
 	MetaState     = "cnnpipe.state"     // TrainState as JSON (training checkpoints)
 	MetaOptimizer = "cnnpipe.optimizer" // optimizer name and step count as JSON
+	// MetaClasses holds the class names as a JSON array of strings (name i
+	// is label i), and MetaNormalization the input normalization as JSON
+	// {"mean": [...], "std": [...]}. The trainer writes what it is given in
+	// TrainConfig.Metadata; eval and predict read them.
+	MetaClasses       = "cnnpipe.classes"
+	MetaNormalization = "cnnpipe.normalization"
 )
 
 // optimizerPrefix starts the names of optimizer-state tensors:
@@ -447,6 +453,11 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 	js, err := json.Marshal(stateJSON(st))
 	if err != nil {
 		return fmt.Errorf("cnn: state: %w", err)
+	}
+	for k, v := range t.cfg.Metadata {
+		if _, taken := c.Metadata[k]; !taken {
+			c.Metadata[k] = v
+		}
 	}
 	c.Metadata[MetaState] = string(js)
 	ost := t.cfg.Optimizer.State()

@@ -43,6 +43,12 @@ type TrainConfig struct {
 	// OnEpoch, if not nil, is called after every epoch, once its files are
 	// written.
 	OnEpoch func(EpochStats)
+	// Metadata holds extra string entries for the header metadata of every
+	// checkpoint the trainer writes, such as the class names under
+	// MetaClasses. It is read each time a checkpoint is written, so entries
+	// may be added after the Trainer is made; the keys the trainer writes
+	// itself (MetaSpec, MetaState, ...) take precedence.
+	Metadata map[string]string
 }
 
 // BatchStats reports one training step.

@@ -17,13 +17,13 @@ import (
 // MetaClasses is the checkpoint metadata key holding the class names as a
 // JSON array of strings (label i is element i). A checkpoint without it has
 // numbered classes.
-const MetaClasses = "cnnpipe.classes"
+const MetaClasses = cnn.MetaClasses
 
 // MetaNormalization is the checkpoint metadata key holding the input
 // normalization the model was trained with, as JSON {"mean": [...], "std":
 // [...]} (one value, or one per channel; see pipeline.Normalization). A
 // checkpoint without it was trained on pixels scaled to [0, 1].
-const MetaNormalization = "cnnpipe.normalization"
+const MetaNormalization = cnn.MetaNormalization
 
 // Model is a model opened for evaluation, prediction or a summary, with
 // what its file says about it.

@@ -2,6 +2,7 @@ package trainrun
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -163,8 +164,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	var tr *cnn.Trainer
 	var plotErr error
 	prog := newProgress(cfg.Progress, cfg.ProgressTTY, cfg.ProgressEvery)
+	meta := map[string]string{} // class names and normalization, filled in once the data is open
 	tcfg := cnn.TrainConfig{
-		Epochs: cfg.Epochs, Loss: loss, Optimizer: opt, LR: lr, Schedule: sched, OutDir: cfg.OutDir,
+		Epochs: cfg.Epochs, Loss: loss, Optimizer: opt, LR: lr, Schedule: sched, OutDir: cfg.OutDir, Metadata: meta,
 		OnBatch: func(b cnn.BatchStats) {
 			prog.update(b, cfg.Epochs)
 			if cfg.OnBatch != nil {
@@ -207,6 +209,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, configErr("model %s has %d outputs but %s has %d classes; use a model whose last layer has %d units",
 			modelName, k, data.name, len(classes), len(classes))
 	}
+	if len(classes) > 0 {
+		js, _ := json.Marshal(classes)
+		meta[cnn.MetaClasses] = string(js)
+	}
 
 	fmt.Fprint(out, m.Summary())
 	fmt.Fprintf(out, "data: %s\n", data.describe)
@@ -231,6 +237,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		policy = pol
 		if pol.Tensor != nil && pol.Tensor.Normalize { // the same normalization for validation
 			norm = pipeline.Normalization{Mean: pol.Tensor.Mean[:in[0]], Std: pol.Tensor.Std[:in[0]]}
+			js, _ := json.Marshal(struct {
+				Mean []float32 `json:"mean"`
+				Std  []float32 `json:"std"`
+			}{norm.Mean, norm.Std})
+			meta[cnn.MetaNormalization] = string(js)
 		}
 	}
 	var trainSrc, valSrc cnn.Source

@@ -133,6 +133,16 @@ func TestRunSplitsAndReport(t *testing.T) {
 			t.Error(err)
 		}
 	}
+	// The checkpoints carry the class names, so predict can name classes.
+	for _, f := range []string{"last.safetensors", "best.safetensors"} {
+		c, err := cnn.LoadCheckpoint(filepath.Join(dir, "run", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := c.Metadata[cnn.MetaClasses], `["circle","square","triangle"]`; got != want {
+			t.Errorf("%s: %s = %q, want %q", f, cnn.MetaClasses, got, want)
+		}
+	}
 }
 
 func TestBreakdown(t *testing.T) {
