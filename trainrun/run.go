@@ -14,6 +14,7 @@ import (
 	"github.com/cnnpipe/cnnpipe/augment"
 	"github.com/cnnpipe/cnnpipe/cnn"
 	"github.com/cnnpipe/cnnpipe/cnn/report"
+	"github.com/cnnpipe/cnnpipe/eval"
 	"github.com/cnnpipe/cnnpipe/loaders"
 	"github.com/cnnpipe/cnnpipe/models"
 	"github.com/cnnpipe/cnnpipe/pipeline"
@@ -289,7 +290,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err == nil && valSrc != nil && ctx.Err() == nil {
 		var cm [][]int
 		if cm, err = tr.Confusion(ctx, valSrc, 0); err == nil {
-			err = report.WriteConfusion(filepath.Join(cfg.OutDir, "confusion.png"), cm, classes)
+			err = eval.WriteConfusionPNG(filepath.Join(cfg.OutDir, "confusion.png"), eval.Confusion(cm), classes, "validation")
 		}
 	}
 	if err == nil {

@@ -33,6 +33,17 @@ func Curves(rows []cnn.EpochStats) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Accuracy starts at the lowest value plotted, not at 0, so that the
+	// last points of a good run (94% to 99%, say) do not merge into a line.
+	lo := 1.0
+	for _, r := range rows {
+		for _, v := range []float64{r.TrainAcc, r.ValAcc} {
+			if !math.IsNaN(v) && !math.IsInf(v, 0) && v < lo {
+				lo = v
+			}
+		}
+	}
+	acc.Y.Min = math.Max(0, lo-0.1*(1-lo)-0.01)
 	acc.Y.Max = math.Max(acc.Y.Max, 1)
 	const w, h = 12 * vg.Inch, 4.5 * vg.Inch
 	img := vgimg.New(w, h)
@@ -101,96 +112,4 @@ func WriteCurves(path string, rows []cnn.EpochStats) error {
 		return err
 	}
 	return cnn.WriteFileAtomic(path, b)
-}
-
-// Confusion renders a confusion matrix (m[true][predicted] counts) with the
-// class names as a PNG heat map, each cell labelled with its count.
-func Confusion(m [][]int, classes []string) ([]byte, error) {
-	k := len(m)
-	if k == 0 {
-		return nil, fmt.Errorf("report: empty confusion matrix")
-	}
-	grid := &confGrid{m: m}
-	for _, r := range m {
-		if len(r) != k {
-			return nil, fmt.Errorf("report: confusion matrix is not square")
-		}
-		for _, v := range r {
-			grid.max = max(grid.max, v)
-		}
-	}
-	p := plot.New()
-	p.Title.Text = "Confusion matrix (validation)"
-	p.Title.Padding = vg.Millimeter * 3
-	p.X.Label.Text = "predicted"
-	p.Y.Label.Text = "true"
-	h := plotter.NewHeatMap(grid, heatPalette{})
-	p.Add(h)
-	var xys plotter.XYs
-	var texts []string
-	for i := 0; i < k; i++ {
-		for j := 0; j < k; j++ {
-			xys = append(xys, plotter.XY{X: float64(j), Y: float64(i)})
-			texts = append(texts, fmt.Sprint(m[i][j]))
-		}
-	}
-	labels, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: texts})
-	if err != nil {
-		return nil, fmt.Errorf("report: %w", err)
-	}
-	for i := range labels.TextStyle {
-		labels.TextStyle[i].XAlign = draw.XCenter
-		labels.TextStyle[i].YAlign = draw.YCenter
-	}
-	p.Add(labels)
-	ticks := make([]plot.Tick, k)
-	for i := range ticks {
-		name := fmt.Sprint(i)
-		if i < len(classes) {
-			name = classes[i]
-		}
-		ticks[i] = plot.Tick{Value: float64(i), Label: name}
-	}
-	p.X.Tick.Marker = plot.ConstantTicks(ticks)
-	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
-	size := vg.Length(2+0.6*float64(k)) * vg.Inch
-	size = min(max(size, 4*vg.Inch), 12*vg.Inch)
-	img := vgimg.New(size, size)
-	p.Draw(draw.New(img))
-	var buf bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("report: %w", err)
-	}
-	return buf.Bytes(), nil
-}
-
-// WriteConfusion writes Confusion(m, classes) to path atomically.
-func WriteConfusion(path string, m [][]int, classes []string) error {
-	b, err := Confusion(m, classes)
-	if err != nil {
-		return err
-	}
-	return cnn.WriteFileAtomic(path, b)
-}
-
-type confGrid struct {
-	m   [][]int
-	max int
-}
-
-func (g *confGrid) Dims() (c, r int)   { return len(g.m), len(g.m) }
-func (g *confGrid) Z(c, r int) float64 { return float64(g.m[r][c]) / float64(max(g.max, 1)) }
-func (g *confGrid) X(c int) float64    { return float64(c) }
-func (g *confGrid) Y(r int) float64    { return float64(r) }
-
-// heatPalette runs from white to a saturated blue.
-type heatPalette struct{}
-
-func (heatPalette) Colors() []color.Color {
-	cs := make([]color.Color, 64)
-	for i := range cs {
-		t := float64(i) / 63
-		cs[i] = color.RGBA{R: uint8(255 - 200*t), G: uint8(255 - 140*t), B: uint8(255 - 40*t), A: 255}
-	}
-	return cs
 }

@@ -33,17 +33,3 @@ func TestCurves(t *testing.T) {
 		t.Fatal("no rows: no error")
 	}
 }
-
-func TestConfusion(t *testing.T) {
-	m := [][]int{{9, 1, 0}, {0, 10, 0}, {2, 0, 8}}
-	b, err := Confusion(m, []string{"a", "b", "c"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := png.Decode(bytes.NewReader(b)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Confusion([][]int{{1, 2}}, nil); err == nil {
-		t.Fatal("non-square: no error")
-	}
-}
