@@ -87,3 +87,62 @@ func TestConvPoolFusion(t *testing.T) {
 		})
 	}
 }
+
+// TestConvPoolFusionDeterministic checks that the fused convolution and
+// pooling give bit-identical gradients on one worker and on all, and that
+// a warm fused step allocates nothing.
+func TestConvPoolFusionDeterministic(t *testing.T) {
+	build := func() *Sequential {
+		m, err := NewSequential(Shape{1, 20, 18},
+			NewConv2D(Conv2DConfig{Filters: 4, Kernel: 5}),
+			act(ReLU, 0),
+			NewMaxPool2D(PoolConfig{Size: 2}),
+			NewConv2D(Conv2DConfig{Filters: 8, Kernel: 3, Padding: Same}),
+			act(ReLU, 0),
+			NewMaxPool2D(PoolConfig{Size: 2}),
+			NewFlatten(),
+			NewDense(DenseConfig{Units: 3}),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	rng := rand.New(rand.NewPCG(8, 9))
+	x := NewTensor(40, 1, 20, 18)
+	for i := range x.Data {
+		x.Data[i] = float32(rng.NormFloat64())
+	}
+	labels := make([]int, 40)
+	for i := range labels {
+		labels[i] = rng.IntN(3)
+	}
+	grads := func(limit int) [][]float32 {
+		workerLimit = limit
+		defer func() { workerLimit = 0 }()
+		m := build()
+		g := &Tensor{}
+		CrossEntropy{}.Eval(m.Forward(x, true), labels, g)
+		m.Backward(g)
+		var out [][]float32
+		for _, p := range m.Params() {
+			out = append(out, append([]float32(nil), p.Grad...))
+		}
+		if testing.CoverMode() == "" && !raceEnabled {
+			step := func() {
+				CrossEntropy{}.Eval(m.Forward(x, true), labels, g)
+				m.Backward(g)
+			}
+			if n := testing.AllocsPerRun(5, step); n != 0 {
+				t.Errorf("fused step: %v allocations", n)
+			}
+		}
+		return out
+	}
+	one, all := grads(1), grads(0)
+	for i := range one {
+		if !equalBits(one[i], all[i]) {
+			t.Fatalf("gradient %d differs between 1 and %d workers", i, workers())
+		}
+	}
+}
