@@ -259,34 +259,12 @@ func (t *Trainer) FitGuarded(ctx context.Context, train, val Source, from *Epoch
 		trainSecs := time.Since(start).Seconds()
 		n := float64(p.Images)
 		st := EpochStats{Epoch: e, LR: lr, TrainLoss: p.LossSum / n, TrainAcc: float64(p.Correct) / n,
-			ImagesPerSec: n / trainSecs, ValLoss: math.NaN(), ValAcc: math.NaN()}
-		if val != nil {
-			var err error
-			st.ValLoss, st.ValAcc, err = t.Evaluate(ctx, val, e)
+			ImagesPerSec: n / trainSecs}
+		if err := t.endEpoch(ctx, val, st, start); err != nil {
 			if cerr := ctx.Err(); cerr != nil {
 				return interrupt(cerr)
 			}
-			if err != nil {
-				return fmt.Errorf("cnn: epoch %d validation: %w", e, err)
-			}
-		}
-		score := st.ValAcc
-		if math.IsNaN(score) {
-			score = st.TrainAcc
-		}
-		if score > t.state.BestValAcc {
-			t.state.BestValAcc, t.state.BestEpoch, st.Best = score, e, true
-		}
-		st.Seconds = time.Since(start).Seconds()
-		t.state.Epoch = e
-		t.state.History = append(t.state.History, st)
-		if t.cfg.OutDir != "" {
-			if err := t.writeOutputs(st.Best); err != nil {
-				return err
-			}
-		}
-		if t.cfg.OnEpoch != nil {
-			t.cfg.OnEpoch(st)
+			return err
 		}
 	}
 	return nil

@@ -246,32 +246,43 @@ func (t *Trainer) Fit(ctx context.Context, train, val Source) error {
 		}
 		trainSecs := time.Since(start).Seconds()
 		st := EpochStats{Epoch: e, LR: lr, TrainLoss: sum / float64(n), TrainAcc: float64(correct) / float64(n),
-			ImagesPerSec: float64(n) / trainSecs, ValLoss: math.NaN(), ValAcc: math.NaN()}
-		if val != nil {
-			var err error
-			st.ValLoss, st.ValAcc, err = t.Evaluate(ctx, val, e)
-			if err != nil {
-				return fmt.Errorf("cnn: epoch %d validation: %w", e, err)
-			}
+			ImagesPerSec: float64(n) / trainSecs}
+		if err := t.endEpoch(ctx, val, st, start); err != nil {
+			return err
 		}
-		score := st.ValAcc
-		if math.IsNaN(score) {
-			score = st.TrainAcc
+	}
+	return nil
+}
+
+// endEpoch completes epoch st.Epoch, whose training figures st holds:
+// it evaluates on val (when not nil), keeps track of the best epoch,
+// appends st to the history, writes the outputs and calls OnEpoch.
+func (t *Trainer) endEpoch(ctx context.Context, val Source, st EpochStats, start time.Time) error {
+	st.ValLoss, st.ValAcc = math.NaN(), math.NaN()
+	if val != nil {
+		var err error
+		st.ValLoss, st.ValAcc, err = t.Evaluate(ctx, val, st.Epoch)
+		if err != nil {
+			return fmt.Errorf("cnn: epoch %d validation: %w", st.Epoch, err)
 		}
-		if score > t.state.BestValAcc {
-			t.state.BestValAcc, t.state.BestEpoch, st.Best = score, e, true
+	}
+	score := st.ValAcc
+	if math.IsNaN(score) {
+		score = st.TrainAcc
+	}
+	if score > t.state.BestValAcc {
+		t.state.BestValAcc, t.state.BestEpoch, st.Best = score, st.Epoch, true
+	}
+	st.Seconds = time.Since(start).Seconds()
+	t.state.Epoch = st.Epoch
+	t.state.History = append(t.state.History, st)
+	if t.cfg.OutDir != "" {
+		if err := t.writeOutputs(st.Best); err != nil {
+			return err
 		}
-		st.Seconds = time.Since(start).Seconds()
-		t.state.Epoch = e
-		t.state.History = append(t.state.History, st)
-		if t.cfg.OutDir != "" {
-			if err := t.writeOutputs(st.Best); err != nil {
-				return err
-			}
-		}
-		if t.cfg.OnEpoch != nil {
-			t.cfg.OnEpoch(st)
-		}
+	}
+	if t.cfg.OnEpoch != nil {
+		t.cfg.OnEpoch(st)
 	}
 	return nil
 }
