@@ -10,6 +10,7 @@ if [ -n "$unformatted" ]; then
 	echo "$unformatted" >&2
 	exit 1
 fi
+go mod tidy -diff
 go vet ./...
 go test ./...
 go test -race ./pipeline/... ./augment/... ./expand/... ./loaders/... ./eval/... ./examples/... ./trainrun/... ./cmd/... ./internal/...
@@ -17,5 +18,5 @@ go test -race ./pipeline/... ./augment/... ./expand/... ./loaders/... ./eval/...
 # The Beam module (beam/) is a separate module with its own dependencies; its
 # tests run the augment job on Beam's in-process Prism runner.
 if [ "${CNNPIPE_SKIP_BEAM:-}" = "" ]; then
-	(cd beam && go vet ./... && go test ./...)
+	(cd beam && go mod tidy -diff && go vet ./... && go test ./...)
 fi
