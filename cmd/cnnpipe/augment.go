@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -144,29 +143,6 @@ func setupAugment(fs *flag.FlagSet) func(ctx context.Context, args []string, e *
 		}
 		return err
 	}
-}
-
-// interleavedArgs lets flags follow the positional arguments
-// ("cnnpipe augment SRC DST --copies 5"): it parses flags wherever they
-// appear and returns the positional arguments.
-func interleavedArgs(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for len(args) > 0 {
-		a := args[0]
-		switch {
-		case a == "--":
-			return append(pos, args[1:]...), nil
-		case strings.HasPrefix(a, "-") && a != "-":
-			if err := fs.Parse(args); err != nil {
-				return nil, usagef("%v", err)
-			}
-			args = fs.Args()
-		default:
-			pos = append(pos, a)
-			args = args[1:]
-		}
-	}
-	return pos, nil
 }
 
 func printAugmentSummary(w io.Writer, dst string, s expand.Summary) {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/cnnpipe/cnnpipe/loaders"
@@ -42,7 +41,7 @@ func setupConvert(fs *flag.FlagSet) func(ctx context.Context, args []string, e *
 	shuffle := fs.Int64("shuffle", -1, "write the samples in a shuffled order drawn from this seed (>= 0); -1 keeps the source order")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "goroutines reading and decoding images (the output does not depend on it)")
 	return func(ctx context.Context, args []string, e *env) error {
-		args, err := parseTrailingFlags(fs, args)
+		args, err := interleavedArgs(fs, args)
 		if err != nil {
 			return err
 		}
@@ -98,28 +97,6 @@ func setupConvert(fs *flag.FlagSet) func(ctx context.Context, args []string, e *
 		}
 		return nil
 	}
-}
-
-// parseTrailingFlags parses flags that follow positional arguments
-// ("convert SRC DST --format parquet") and returns the positional ones; "--"
-// ends flag parsing.
-func parseTrailingFlags(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for len(args) > 0 {
-		switch a := args[0]; {
-		case a == "--":
-			return append(pos, args[1:]...), nil
-		case strings.HasPrefix(a, "-") && a != "-":
-			if err := fs.Parse(args); err != nil {
-				return nil, usagef("%v", err)
-			}
-			args = fs.Args()
-		default:
-			pos = append(pos, a)
-			args = args[1:]
-		}
-	}
-	return pos, nil
 }
 
 // openForCLI opens a dataset and selects a split.

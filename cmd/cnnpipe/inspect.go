@@ -29,7 +29,7 @@ func setupInspect(fs *flag.FlagSet) func(ctx context.Context, args []string, e *
 	maxPixels := fs.Int("max-pixels", loaders.DefaultMaxPixels, "report images with more pixels than this as unreadable")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "goroutines reading and decoding images")
 	return func(ctx context.Context, args []string, e *env) error {
-		args, err := parseTrailingFlags(fs, args)
+		args, err := interleavedArgs(fs, args)
 		if err != nil {
 			return err
 		}

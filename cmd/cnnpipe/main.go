@@ -155,3 +155,26 @@ func printHelp(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\nrun 'cnnpipe <command> -h' for the flags of a command.\nexit codes: 0 ok, 1 failure, 2 usage error.\n")
 }
+
+// interleavedArgs lets flags follow the positional arguments
+// ("cnnpipe augment SRC DST --copies 5"): it parses flags wherever they
+// appear and returns the positional arguments.
+func interleavedArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for len(args) > 0 {
+		a := args[0]
+		switch {
+		case a == "--":
+			return append(pos, args[1:]...), nil
+		case strings.HasPrefix(a, "-") && a != "-":
+			if err := fs.Parse(args); err != nil {
+				return nil, usagef("%v", err)
+			}
+			args = fs.Args()
+		default:
+			pos = append(pos, a)
+			args = args[1:]
+		}
+	}
+	return pos, nil
+}
