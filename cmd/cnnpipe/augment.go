@@ -17,9 +17,6 @@ import (
 	"github.com/cnnpipe/cnnpipe/loaders"
 )
 
-// defaultOps is the policy used when neither --ops nor --ops-file is given.
-const defaultOps = "hflip; rotate deg=10 mode=reflect; jitter b=0.2 c=0.2 s=0.2 h=0.02"
-
 func init() {
 	register(&command{
 		name:    "augment",
@@ -40,7 +37,7 @@ type policyFlags struct {
 
 func addPolicyFlags(fs *flag.FlagSet) policyFlags {
 	return policyFlags{
-		ops:     fs.String("ops", "", "augmentation policy in text form (default \""+defaultOps+"\"; see --list-ops)"),
+		ops:     fs.String("ops", "", "augmentation policy in text form (default \""+expand.DefaultPolicy+"\"; see --list-ops)"),
 		opsFile: fs.String("ops-file", "", "read the policy from this file (YAML list, or the text form)"),
 		seed:    fs.Uint64("seed", 0, "seed of the per-image randomness"),
 	}
@@ -48,32 +45,14 @@ func addPolicyFlags(fs *flag.FlagSet) policyFlags {
 
 // policy returns the canonical text of the chosen policy.
 func (p policyFlags) policy() (string, error) {
-	if *p.ops != "" && *p.opsFile != "" {
+	text, err := expand.PolicyText(*p.ops, *p.opsFile)
+	switch {
+	case errors.Is(err, expand.ErrPolicyChoice):
 		return "", usagef("give --ops or --ops-file, not both")
-	}
-	if *p.opsFile != "" {
-		data, err := os.ReadFile(*p.opsFile)
-		if err != nil {
-			return "", err
-		}
-		pol, yerr := augment.ParseYAML(data)
-		if yerr != nil {
-			var terr error
-			if pol, terr = augment.Parse(string(data)); terr != nil {
-				return "", fmt.Errorf("%s: %w", *p.opsFile, yerr)
-			}
-		}
-		return pol.String(), nil
-	}
-	text := *p.ops
-	if text == "" {
-		text = defaultOps
-	}
-	pol, err := augment.Parse(text)
-	if err != nil {
+	case errors.Is(err, augment.ErrPolicy) && *p.opsFile == "":
 		return "", usagef("--ops: %v", err)
 	}
-	return pol.String(), nil
+	return text, err
 }
 
 func setupAugment(fs *flag.FlagSet) func(ctx context.Context, args []string, e *env) error {

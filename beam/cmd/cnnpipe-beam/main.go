@@ -50,7 +50,7 @@ const (
 var (
 	fCopies    = flag.Int("copies", 1, "augment: variants written per image")
 	fSeed      = flag.Uint64("seed", 0, "augment: seed of the per-sample randomness")
-	fOps       = flag.String("ops", "", "augment: augmentation policy in text form (default \""+defaultOps+"\"; see --list-ops)")
+	fOps       = flag.String("ops", "", "augment: augmentation policy in text form (default \""+expand.DefaultPolicy+"\"; see --list-ops)")
 	fOpsFile   = flag.String("ops-file", "", "augment: read the policy from this file (YAML list, or the text form)")
 	fListOps   = flag.Bool("list-ops", false, "augment: print the transforms and their parameters, then exit")
 	fSplit     = flag.String("split", "", "augment: augment only this split of SRC (e.g. train)")
@@ -246,43 +246,21 @@ func printSummary(w io.Writer, dst string, s expand.Summary) {
 	}
 }
 
-// defaultOps is the policy used when neither --ops nor --ops-file is given:
-// the default of `cnnpipe augment` (cmd/cnnpipe/augment.go), which this
-// command must follow for its outputs to be identical.
-const defaultOps = "hflip; rotate deg=10 mode=reflect; jitter b=0.2 c=0.2 s=0.2 h=0.02"
-
 // usageError marks an error in how the command was called (exit 2).
 type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
 // policy returns the canonical text of the chosen policy, as
-// `cnnpipe augment` computes it (the canonical text is what the outputs'
-// state file records).
+// `cnnpipe augment` computes it (expand.PolicyText: the canonical text is
+// what the outputs' state file records).
 func policy(ops, opsFile string) (string, error) {
-	if ops != "" && opsFile != "" {
+	text, err := expand.PolicyText(ops, opsFile)
+	switch {
+	case errors.Is(err, expand.ErrPolicyChoice):
 		return "", usageError{"give --ops or --ops-file, not both"}
-	}
-	if opsFile != "" {
-		data, err := os.ReadFile(opsFile)
-		if err != nil {
-			return "", err
-		}
-		pol, yerr := augment.ParseYAML(data)
-		if yerr != nil {
-			var terr error
-			if pol, terr = augment.Parse(string(data)); terr != nil {
-				return "", fmt.Errorf("%s: %w", opsFile, yerr)
-			}
-		}
-		return pol.String(), nil
-	}
-	if ops == "" {
-		ops = defaultOps
-	}
-	pol, err := augment.Parse(ops)
-	if err != nil {
+	case errors.Is(err, augment.ErrPolicy) && opsFile == "":
 		return "", usageError{fmt.Sprintf("--ops: %v", err)}
 	}
-	return pol.String(), nil
+	return text, err
 }

@@ -9,7 +9,6 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -42,22 +41,6 @@ func TestParseInterleaved(t *testing.T) {
 	fs.SetOutput(new(bytes.Buffer))
 	if _, err := parseInterleaved(fs, []string{"a", "--nope"}); err == nil {
 		t.Error("unknown flag accepted")
-	}
-}
-
-// TestDefaultOpsMatchesCore guards the one piece this command must repeat
-// from cmd/cnnpipe: the default policy.
-func TestDefaultOpsMatchesCore(t *testing.T) {
-	src, err := os.ReadFile(filepath.Join("..", "..", "..", "cmd", "cnnpipe", "augment.go"))
-	if err != nil {
-		t.Skipf("core command source not found: %v", err)
-	}
-	m := regexp.MustCompile(`const defaultOps = "([^"]*)"`).FindSubmatch(src)
-	if m == nil {
-		t.Fatal("defaultOps not found in cmd/cnnpipe/augment.go")
-	}
-	if string(m[1]) != defaultOps {
-		t.Errorf("defaultOps = %q, cnnpipe augment has %q", defaultOps, m[1])
 	}
 }
 
@@ -103,7 +86,7 @@ func TestAugmentCommand(t *testing.T) {
 	if !strings.Contains(out.String(), "augment: 6 inputs -> 12 outputs") {
 		t.Errorf("summary %q", out.String())
 	}
-	pol, _ := augment.Parse(defaultOps)
+	pol, _ := augment.Parse(expand.DefaultPolicy)
 	d, err := loaders.Open(root, nil)
 	if err != nil {
 		t.Fatal(err)
