@@ -215,11 +215,69 @@ func ParseSpec(data []byte) (*Spec, error) {
 		if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%w: more than one YAML document", ErrSpec)
 		}
+		// yaml.v3 truncates a float into an int field (filters: 2.5 becomes
+		// 2); refuse it instead, as the JSON decoder does.
+		var root yaml.Node
+		if err := yaml.Unmarshal(data, &root); err == nil {
+			if err := checkIntegers(&root, ""); err != nil {
+				return nil, fmt.Errorf("%w: %v", ErrSpec, err)
+			}
+		}
 	}
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
 	return &s, nil
+}
+
+// integerKeys are the spec fields that hold whole numbers (or pairs of them).
+var integerKeys = map[string]bool{
+	"height": true, "width": true, "channels": true, "features": true,
+	"filters": true, "units": true, "kernel": true, "size": true, "stride": true,
+	"step_size": true,
+}
+
+// checkIntegers reports the first value of an integer field in the YAML
+// tree n that is written as a number with a fraction or an exponent.
+func checkIntegers(n *yaml.Node, path string) error {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if err := checkIntegers(c, path); err != nil {
+				return err
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if err := checkIntegers(c, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			p := k.Value
+			if path != "" {
+				p = path + "." + k.Value
+			}
+			if integerKeys[k.Value] {
+				vals := []*yaml.Node{v}
+				if v.Kind == yaml.SequenceNode {
+					vals = v.Content
+				}
+				for _, x := range vals {
+					if x.Kind == yaml.ScalarNode && x.ShortTag() == "!!float" {
+						return fmt.Errorf("%s: %s is not a whole number", p, x.Value)
+					}
+				}
+				continue
+			}
+			if err := checkIntegers(v, p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // LoadSpec reads and parses the spec file at path.
