@@ -116,24 +116,11 @@ func setupAugment(fs *flag.FlagSet) func(ctx context.Context, args []string, e *
 			Failure:  func(err error) { bar.println(fmt.Sprintf("cnnpipe augment: %v", err)) },
 		})
 		bar.finish()
-		printAugmentSummary(e.stdout, args[1], sum)
+		sum.Report(e.stdout, args[1])
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("interrupted: %d files written; run the same command again to finish (finished files are kept)", sum.Written)
 		}
 		return err
-	}
-}
-
-func printAugmentSummary(w io.Writer, dst string, s expand.Summary) {
-	rate := float64(s.Written) / max(s.Elapsed.Seconds(), 1e-9)
-	fmt.Fprintf(w, "augment: %d inputs -> %d outputs in %s: %d written (%.1f MB), %d already there, %d failed, in %.1fs (%.0f img/s)\n",
-		s.Inputs, s.Outputs, dst, s.Written, float64(s.Bytes)/1e6, s.Existed, s.Failed, s.Elapsed.Seconds(), rate)
-	t := s.Time
-	total := t.Decode + t.Transform + t.Encode + t.Write
-	if total > 0 {
-		pct := func(d time.Duration) float64 { return 100 * float64(d) / float64(total) }
-		fmt.Fprintf(w, "time over workers: decode %.0f%%, transform %.0f%%, encode %.0f%%, write %.0f%% (%.1fs)\n",
-			pct(t.Decode), pct(t.Transform), pct(t.Encode), pct(t.Write), total.Seconds())
 	}
 }
 

@@ -27,7 +27,6 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
@@ -200,7 +199,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cnnpipe-beam augment: failed: %s\n", f.Err)
 	}
 	if sum.Inputs > 0 || err == nil {
-		printSummary(stdout, pos[1], sum)
+		sum.Report(stdout, pos[1])
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "cnnpipe-beam augment: %v\n", err)
@@ -229,20 +228,6 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		}
 		pos = append(pos, args[0])
 		args = args[1:]
-	}
-}
-
-// printSummary prints the summary in the words of `cnnpipe augment`.
-func printSummary(w io.Writer, dst string, s expand.Summary) {
-	rate := float64(s.Written) / max(s.Elapsed.Seconds(), 1e-9)
-	fmt.Fprintf(w, "augment: %d inputs -> %d outputs in %s: %d written (%.1f MB), %d already there, %d failed, in %.1fs (%.0f img/s)\n",
-		s.Inputs, s.Outputs, dst, s.Written, float64(s.Bytes)/1e6, s.Existed, s.Failed, s.Elapsed.Seconds(), rate)
-	t := s.Time
-	total := t.Decode + t.Transform + t.Encode + t.Write
-	if total > 0 {
-		pct := func(d time.Duration) float64 { return 100 * float64(d) / float64(total) }
-		fmt.Fprintf(w, "time over workers: decode %.0f%%, transform %.0f%%, encode %.0f%%, write %.0f%% (%.1fs)\n",
-			pct(t.Decode), pct(t.Transform), pct(t.Encode), pct(t.Write), total.Seconds())
 	}
 }
 
