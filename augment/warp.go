@@ -168,10 +168,16 @@ type Rotate struct {
 
 // Apply implements [Op].
 func (o Rotate) Apply(img *image.NRGBA, s *State) *image.NRGBA {
+	return warpSameSize(img, s, o.draw, o.Nearest, o.Border, o.Fill)
+}
+
+// warpSameSize draws the inverse map of a w×h image with draw, resamples
+// img through it into a new image of the same size, and releases img.
+func warpSameSize(img *image.NRGBA, s *State, draw func(w, h int, s *State) affine2, nearest bool, border Border, fill color.NRGBA) *image.NRGBA {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
-	m := o.draw(w, h, s)
+	m := draw(w, h, s)
 	out := s.NewImage(w, h)
-	warp(out, img, m, o.Nearest, o.Border, opaque(o.Fill))
+	warp(out, img, m, nearest, border, opaque(fill))
 	s.Release(img)
 	return out
 }
@@ -222,12 +228,7 @@ type Affine struct {
 
 // Apply implements [Op].
 func (o Affine) Apply(img *image.NRGBA, s *State) *image.NRGBA {
-	w, h := img.Rect.Dx(), img.Rect.Dy()
-	m := o.draw(w, h, s)
-	out := s.NewImage(w, h)
-	warp(out, img, m, o.Nearest, o.Border, opaque(o.Fill))
-	s.Release(img)
-	return out
+	return warpSameSize(img, s, o.draw, o.Nearest, o.Border, o.Fill)
 }
 
 // draw draws the parameters, records them and returns the inverse mapping
