@@ -1,0 +1,53 @@
+package pixel
+
+// Planes converts the len(src)/4 RGBA pixels of src to three float32
+// channel planes: r[x] = float32(R)·scale[0] + bias[0], and likewise g
+// with index 1 and b with index 2; alpha is ignored. The product is
+// rounded to float32 before the bias is added (no fused multiply-add).
+// r, g and b must each hold at least len(src)/4 values.
+func Planes(r, g, b []float32, src []uint8, scale, bias *[3]float32) {
+	n := len(src) / 4
+	if len(r) < n || len(g) < n || len(b) < n {
+		panic("pixel: plane shorter than source row")
+	}
+	i := planesAsm(r, g, b, src, n, scale, bias)
+	planesGo(r[i:n], g[i:n], b[i:n], src[4*i:4*n], scale, bias)
+}
+
+// planesGo is the reference body of [Planes].
+func planesGo(r, g, b []float32, src []uint8, scale, bias *[3]float32) {
+	sr, sg, sb := scale[0], scale[1], scale[2]
+	br, bg, bb := bias[0], bias[1], bias[2]
+	r = r[:len(src)/4]
+	g = g[:len(r)]
+	b = b[:len(r)]
+	for x := range r {
+		p := src[4*x : 4*x+3 : 4*x+3]
+		// The explicit conversions round each product to float32, which
+		// keeps the compiler from fusing it with the addition.
+		r[x] = float32(float32(p[0])*sr) + br
+		g[x] = float32(float32(p[1])*sg) + bg
+		b[x] = float32(float32(p[2])*sb) + bb
+	}
+}
+
+// PlanesLUT converts the len(src)/4 RGBA pixels of src to three float32
+// channel planes through one 256-entry table per channel:
+// r[x] = lut[0][R], g[x] = lut[1][G], b[x] = lut[2][B]. r, g and b must
+// each hold at least len(src)/4 values.
+func PlanesLUT(r, g, b []float32, src []uint8, lut *[3][256]float32) {
+	n := len(src) / 4
+	if len(r) < n || len(g) < n || len(b) < n {
+		panic("pixel: plane shorter than source row")
+	}
+	lr, lg, lb := &lut[0], &lut[1], &lut[2]
+	r = r[:n]
+	g = g[:n]
+	b = b[:n]
+	for x := range r {
+		p := src[4*x : 4*x+3 : 4*x+3]
+		r[x] = lr[p[0]]
+		g[x] = lg[p[1]]
+		b[x] = lb[p[2]]
+	}
+}

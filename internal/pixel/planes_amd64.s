@@ -1,0 +1,66 @@
+//go:build amd64 && !purego && !noasm
+
+#include "textflag.h"
+
+DATA planeR<>+0(SB)/4, $0x80808000
+DATA planeR<>+4(SB)/4, $0x80808004
+DATA planeR<>+8(SB)/4, $0x80808008
+DATA planeR<>+12(SB)/4, $0x8080800C
+GLOBL planeR<>(SB), RODATA|NOPTR, $16
+
+DATA planeG<>+0(SB)/4, $0x80808001
+DATA planeG<>+4(SB)/4, $0x80808005
+DATA planeG<>+8(SB)/4, $0x80808009
+DATA planeG<>+12(SB)/4, $0x8080800D
+GLOBL planeG<>(SB), RODATA|NOPTR, $16
+
+DATA planeB<>+0(SB)/4, $0x80808002
+DATA planeB<>+4(SB)/4, $0x80808006
+DATA planeB<>+8(SB)/4, $0x8080800A
+DATA planeB<>+12(SB)/4, $0x8080800E
+GLOBL planeB<>(SB), RODATA|NOPTR, $16
+
+// func planesAVX2(rp, gp, bp *float32, src *uint8, n int, scale, bias *[3]float32)
+TEXT ·planesAVX2(SB), NOSPLIT, $0-56
+	MOVQ rp+0(FP), AX
+	MOVQ gp+8(FP), BX
+	MOVQ bp+16(FP), DX
+	MOVQ src+24(FP), SI
+	MOVQ n+32(FP), CX
+	MOVQ scale+40(FP), R8
+	MOVQ bias+48(FP), R9
+	VBROADCASTSS 0(R8), Y10
+	VBROADCASTSS 4(R8), Y11
+	VBROADCASTSS 8(R8), Y12
+	VBROADCASTSS 0(R9), Y13
+	VBROADCASTSS 4(R9), Y14
+	VBROADCASTSS 8(R9), Y15
+	VBROADCASTI128 planeR<>(SB), Y7
+	VBROADCASTI128 planeG<>(SB), Y8
+	VBROADCASTI128 planeB<>(SB), Y9
+
+planeloop:
+	VMOVDQU   (SI), Y0
+	VPSHUFB   Y7, Y0, Y1
+	VPSHUFB   Y8, Y0, Y2
+	VPSHUFB   Y9, Y0, Y3
+	VCVTDQ2PS Y1, Y1
+	VCVTDQ2PS Y2, Y2
+	VCVTDQ2PS Y3, Y3
+	VMULPS    Y10, Y1, Y1
+	VMULPS    Y11, Y2, Y2
+	VMULPS    Y12, Y3, Y3
+	VADDPS    Y13, Y1, Y1
+	VADDPS    Y14, Y2, Y2
+	VADDPS    Y15, Y3, Y3
+	VMOVUPS   Y1, (AX)
+	VMOVUPS   Y2, (BX)
+	VMOVUPS   Y3, (DX)
+	ADDQ      $32, SI
+	ADDQ      $32, AX
+	ADDQ      $32, BX
+	ADDQ      $32, DX
+	SUBQ      $8, CX
+	JNZ       planeloop
+	VZEROUPPER
+	RET
