@@ -3,6 +3,8 @@ package augment
 import (
 	"image"
 	"math"
+
+	"github.com/cnnpipe/cnnpipe/internal/pixel"
 )
 
 // lumaSum returns PIL's "L" value (ITU-R 601-2 luma) of an RGB triple.
@@ -23,14 +25,7 @@ func rows(dst, src *image.NRGBA, f func(d, s []uint8)) {
 // applyLUT maps the R, G and B samples of src through lut into dst; alpha
 // is copied.
 func applyLUT(dst, src *image.NRGBA, lut *[256]uint8) {
-	rows(dst, src, func(d, s []uint8) {
-		d = d[:len(s)]
-		for i := 0; i+3 < len(s); i += 4 {
-			p := s[i : i+4 : i+4]
-			q := d[i : i+4 : i+4]
-			q[0], q[1], q[2], q[3] = lut[p[0]], lut[p[1]], lut[p[2]], p[3]
-		}
-	})
+	rows(dst, src, func(d, s []uint8) { pixel.LUT(d, s, lut) })
 }
 
 func clampRound(v float64) uint8 {
@@ -72,18 +67,9 @@ func meanOfSums(sr, sg, sb uint64, n int) float64 {
 // grayMean returns the mean luma of img rounded to an integer, as PIL's
 // ImageEnhance.Contrast computes it.
 func grayMean(img *image.NRGBA) float64 {
-	var sr, sg, sb uint64
-	rows(img, img, func(_, s []uint8) {
-		var r, g, b uint32
-		for i := 0; i+3 < len(s); i += 4 {
-			p := s[i : i+3 : i+3]
-			r += uint32(p[0])
-			g += uint32(p[1])
-			b += uint32(p[2])
-		}
-		sr, sg, sb = sr+uint64(r), sg+uint64(g), sb+uint64(b)
-	})
-	return meanOfSums(sr, sg, sb, img.Rect.Dx()*img.Rect.Dy())
+	var sums [3]uint64
+	rows(img, img, func(_, s []uint8) { pixel.Sums(&sums, s) })
+	return meanOfSums(sums[0], sums[1], sums[2], img.Rect.Dx()*img.Rect.Dy())
 }
 
 func sat8(v int32) uint8 {
@@ -96,102 +82,17 @@ func sat8(v int32) uint8 {
 	return uint8(v)
 }
 
-// recip[c] = round(2^16 / c).
-var recip = func() (t [256]int32) {
-	for c := 1; c < 256; c++ {
-		t[c] = int32(math.Round(65536 / float64(c)))
-	}
-	return
-}()
-
-// hueShift converts a shift in turns to 1/1536-turn steps in [0, 1536).
-func hueShift(shift float64) int32 {
-	sq := int32(math.Round(shift*1536)) % 1536
-	if sq < 0 {
-		sq += 1536
-	}
-	return sq
-}
-
 // saturatePass blends each pixel of src with its luma into dst:
-// l + f*(v-l), f in 16.16 fixed point.
+// l + f*(v-l), f in 16.16 fixed point (see [pixel.Saturate]).
 func saturatePass(dst, src *image.NRGBA, fi int32) {
-	if fi > 1<<22 {
-		// Factors above 64 would overflow the 32-bit products.
-		rows(dst, src, func(d, s []uint8) {
-			for i := 0; i+3 < len(s); i += 4 {
-				l := int64(luma(s[i], s[i+1], s[i+2]))
-				for c := range 3 {
-					v := l + ((int64(s[i+c])-l)*int64(fi)+32768)>>16
-					d[i+c] = uint8(min(max(v, 0), 255))
-				}
-				d[i+3] = s[i+3]
-			}
-		})
-		return
-	}
-	rows(dst, src, func(d, s []uint8) {
-		d = d[:len(s)]
-		for i := 0; i+3 < len(s); i += 4 {
-			p := s[i : i+4 : i+4]
-			q := d[i : i+4 : i+4]
-			r, g, b := int32(p[0]), int32(p[1]), int32(p[2])
-			l := (19595*r + 38470*g + 7471*b + 0x8000) >> 16
-			r = l + ((r-l)*fi+32768)>>16
-			g = l + ((g-l)*fi+32768)>>16
-			b = l + ((b-l)*fi+32768)>>16
-			q[0], q[1], q[2], q[3] = uint8(min(max(r, 0), 255)), uint8(min(max(g, 0), 255)), uint8(min(max(b, 0), 255)), p[3]
-		}
-	})
+	rows(dst, src, func(d, s []uint8) { pixel.Saturate(d, s, fi) })
 }
 
 // huePass rotates the hue of every pixel of src by sq/1536 turns into dst
-// (rotateHue, written out so that the loop has no calls).
+// (see [pixel.Hue]).
 func huePass(dst, src *image.NRGBA, sq int32) {
-	rows(dst, src, func(d, s []uint8) {
-		d = d[:len(s)]
-		for i := 0; i+3 < len(s); i += 4 {
-			p := s[i : i+4 : i+4]
-			q := d[i : i+4 : i+4]
-			r, g, b := int32(p[0]), int32(p[1]), int32(p[2])
-			mx, mn := max(r, g, b), min(r, g, b)
-			c := mx - mn
-			q[3] = p[3]
-			if c == 0 {
-				q[0], q[1], q[2] = p[0], p[1], p[2]
-				continue
-			}
-			var hq int32
-			if mx == r {
-				hq = ((g - b) * recip[c&255]) >> 8
-			} else if mx == g {
-				hq = 512 + ((b-r)*recip[c&255])>>8
-			} else {
-				hq = 1024 + ((r-g)*recip[c&255])>>8
-			}
-			hq += sq
-			if hq < 0 {
-				hq += 1536
-			}
-			if hq >= 1536 {
-				hq -= 1536
-			}
-			rise := (c*(hq&255) + 128) >> 8
-			// Sector k of the hue circle: which of max, min, rising and
-			// falling values each channel takes.
-			vals := [4]uint8{uint8(mx), uint8(mn), uint8(mn + rise), uint8(mx - rise)}
-			k := hq >> 8
-			q[0], q[1], q[2] = vals[hueR[k]&3], vals[hueG[k]&3], vals[hueB[k]&3]
-		}
-	})
+	rows(dst, src, func(d, s []uint8) { pixel.Hue(d, s, sq) })
 }
-
-// Per hue sector, the index into {max, min, rising, falling} of R, G, B.
-var (
-	hueR = [8]uint8{0, 3, 1, 1, 2, 0}
-	hueG = [8]uint8{2, 0, 0, 3, 1, 1}
-	hueB = [8]uint8{1, 1, 2, 0, 0, 3}
-)
 
 // Jitter randomly changes brightness, contrast, saturation and hue in a
 // random order, as torchvision ColorJitter: each factor is drawn from its
@@ -283,7 +184,7 @@ func jitter(img *image.NRGBA, s *State, perm [4]int, on [4]bool, f [4]float64) *
 				src = dst
 			}
 		case 3:
-			if sq := hueShift(f[3]); sq != 0 {
+			if sq := pixel.HueShift(f[3]); sq != 0 {
 				flush()
 				huePass(next(), src, sq)
 				src = dst

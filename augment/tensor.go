@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"image"
 	"strings"
+
+	"github.com/cnnpipe/cnnpipe/internal/pixel"
 )
 
 // Tensor is a float32 image in CHW layout (channel planes, then rows),
@@ -48,13 +50,7 @@ func (t ToTensor) Apply(img *image.NRGBA, dst *Tensor) {
 	r, g, b := dst.Data[:n], dst.Data[n:2*n], dst.Data[2*n:3*n]
 	for y := 0; y < h; y++ {
 		row := img.Pix[y*img.Stride : y*img.Stride+4*w]
-		ro, go_, bo := r[y*w:(y+1)*w], g[y*w:(y+1)*w], b[y*w:(y+1)*w]
-		for x := range ro {
-			p := row[4*x : 4*x+3 : 4*x+3]
-			ro[x] = float32(p[0])*scale[0] + bias[0]
-			go_[x] = float32(p[1])*scale[1] + bias[1]
-			bo[x] = float32(p[2])*scale[2] + bias[2]
-		}
+		pixel.Planes(r[y*w:(y+1)*w], g[y*w:(y+1)*w], b[y*w:(y+1)*w], row, &scale, &bias)
 	}
 }
 
