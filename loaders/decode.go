@@ -6,13 +6,14 @@ import (
 	"image"
 	"image/color"
 	"image/gif"
-	"image/jpeg"
 	"image/png"
 	"io"
 	"path/filepath"
 	"strings"
 	"sync"
 
+	"github.com/cnnpipe/cnnpipe/internal/jpeg"
+	fastpng "github.com/cnnpipe/cnnpipe/internal/png"
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
 	"golang.org/x/image/webp"
@@ -36,6 +37,18 @@ type Decoder struct {
 	DecodeConfig func(io.Reader) (image.Config, error)
 	// Decode decodes the whole image.
 	Decode func(io.Reader) (image.Image, error)
+	// DecodeNRGBA, if not nil, decodes the whole image (data is the whole
+	// file) straight to the layout image pipelines work in: an
+	// *image.NRGBA with its Rect at the origin and Stride 4*width, holding
+	// the pixels of Decode's image converted to non-premultiplied RGBA
+	// (gray as R=G=B, alpha 255 for opaque formats) exactly as
+	// pipeline.ToNRGBA converts them. It must fail whenever Decode fails.
+	// It takes the image it returns from alloc(width, height) when alloc
+	// is not nil and gives one of that size at the origin with Stride
+	// 4*width, and overwrites every pixel, so that callers can recycle
+	// pixel buffers (alloc's pixels may hold anything). It is called from
+	// many goroutines at once. DecodeInto uses it.
+	DecodeNRGBA func(data []byte, alloc func(w, h int) *image.NRGBA) (*image.NRGBA, error)
 }
 
 var registry struct {
@@ -58,7 +71,9 @@ func RegisterDecoder(d Decoder) {
 }
 
 func init() {
-	RegisterDecoder(Decoder{Name: "png", Magic: []string{"\x89PNG\r\n\x1a\n"}, Extensions: []string{".png"}, DecodeConfig: png.DecodeConfig, Decode: png.Decode})
+	RegisterDecoder(Decoder{Name: "png", Magic: []string{"\x89PNG\r\n\x1a\n"}, Extensions: []string{".png"}, DecodeConfig: png.DecodeConfig, Decode: png.Decode, DecodeNRGBA: fastpng.Decode})
+	// JPEG: internal/jpeg, image/jpeg's decoder made faster; it returns
+	// the same pixels, YCbCr images as *image.NRGBA.
 	RegisterDecoder(Decoder{Name: "jpeg", Magic: []string{"\xff\xd8"}, Extensions: []string{".jpg", ".jpeg"}, DecodeConfig: jpeg.DecodeConfig, Decode: jpeg.Decode})
 	RegisterDecoder(Decoder{Name: "gif", Magic: []string{"GIF87a", "GIF89a"}, Extensions: []string{".gif"}, DecodeConfig: gif.DecodeConfig, Decode: gif.Decode})
 	RegisterDecoder(Decoder{Name: "bmp", Magic: []string{"BM????\x00\x00\x00\x00"}, Extensions: []string{".bmp"}, DecodeConfig: bmp.DecodeConfig, Decode: bmp.Decode})
@@ -164,11 +179,34 @@ func DecodeHeader(data []byte, maxPixels int) (Header, Decoder, error) {
 // has at most maxPixels pixels (maxPixels <= 0 means DefaultMaxPixels). It
 // returns the image and its format name.
 func Decode(data []byte, maxPixels int) (image.Image, string, error) {
+	return decode(data, maxPixels, false, nil)
+}
+
+// DecodeInto is Decode for callers that keep images as *image.NRGBA with
+// their Rect at the origin and Stride 4*width (as the pipeline does): for
+// a format whose Decoder has a DecodeNRGBA it decodes with it, into an
+// image obtained from alloc (nil means image.NewNRGBA), and returns that
+// *image.NRGBA; other formats decode as with Decode, for the caller to
+// convert. The header is checked against maxPixels first, as Decode does,
+// before alloc is called.
+func DecodeInto(data []byte, maxPixels int, alloc func(w, h int) *image.NRGBA) (image.Image, string, error) {
+	return decode(data, maxPixels, true, alloc)
+}
+
+func decode(data []byte, maxPixels int, nrgba bool, alloc func(w, h int) *image.NRGBA) (image.Image, string, error) {
 	h, d, err := DecodeHeader(data, maxPixels)
 	if err != nil {
 		return nil, h.Format, err
 	}
-	img, err := d.Decode(bytes.NewReader(data))
+	var img image.Image
+	if nrgba && d.DecodeNRGBA != nil {
+		var m *image.NRGBA
+		if m, err = d.DecodeNRGBA(data, alloc); err == nil {
+			img = m
+		}
+	} else {
+		img, err = d.Decode(bytes.NewReader(data))
+	}
 	if err != nil {
 		return nil, d.Name, fmt.Errorf("%w: %s: %v", ErrCorrupt, d.Name, err)
 	}

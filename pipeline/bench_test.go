@@ -188,11 +188,14 @@ func (d benchDecoder) use() func() {
 	return func() { loaders.RegisterDecoder(old) }
 }
 
-// jpegDecoders lists image/jpeg and, when built with -tags jpegturbo,
-// libjpeg-turbo.
+// jpegDecoders lists the standard library's image/jpeg ("stdlib", the
+// default before internal/jpeg), the default pure-Go decoder (internal/jpeg)
+// and, when built with -tags jpegturbo, libjpeg-turbo.
 func jpegDecoders() []benchDecoder {
-	std, _ := loaders.LookupDecoder("jpeg")
-	out := []benchDecoder{{"go", std}}
+	def, _ := loaders.LookupDecoder("jpeg")
+	std := def
+	std.DecodeConfig, std.Decode = jpeg.DecodeConfig, jpeg.Decode
+	out := []benchDecoder{{"stdlib", std}, {"go", def}}
 	if d, err := jpegturbo.Decoder(); err == nil {
 		out = append(out, benchDecoder{"turbo", d})
 	}

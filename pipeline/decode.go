@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/draw"
 
+	"github.com/cnnpipe/cnnpipe/internal/pixel"
 	"github.com/cnnpipe/cnnpipe/loaders"
 )
 
@@ -40,7 +41,8 @@ func DecodeImage(s *loaders.Sample, maxPixels int) (*image.NRGBA, error) {
 	if s.Format == loaders.FormatRaw {
 		return rawToNRGBA(s)
 	}
-	img, _, err := loaders.Decode(s.Data, maxPixels)
+	// Decoders with a DecodeNRGBA (PNG) write straight into a pooled image.
+	img, _, err := loaders.DecodeInto(s.Data, maxPixels, getImage)
 	if err != nil {
 		return nil, err
 	}
@@ -50,6 +52,10 @@ func DecodeImage(s *loaders.Sample, maxPixels int) (*image.NRGBA, error) {
 	}
 	return ToNRGBA(img, images.get(b.Dx(), b.Dy())), nil
 }
+
+// getImage is images.get as a func value made once (a method value made
+// per call would allocate).
+var getImage = images.get
 
 // rawToNRGBA converts raw HWC pixels of 1, 3 or 4 channels.
 func rawToNRGBA(s *loaders.Sample) (*image.NRGBA, error) {
@@ -107,47 +113,26 @@ func ToNRGBA(img image.Image, dst *image.NRGBA) *image.NRGBA {
 }
 
 // ycbcrToNRGBA converts with the same integer arithmetic as
-// color.YCbCrToRGB, inlined.
+// color.YCbCrToRGB: row by row with pixel.YCbCrRow (AVX2 on amd64) when
+// the chroma samples of a row start with its first pixel, as in every
+// decoded image, else pixel by pixel.
 func ycbcrToNRGBA(m *image.YCbCr, dst *image.NRGBA) {
 	b := m.Rect
 	w := b.Dx()
-	if m.SubsampleRatio == image.YCbCrSubsampleRatio420 || m.SubsampleRatio == image.YCbCrSubsampleRatio444 {
-		// The common JPEG layouts, without a per-pixel offset computation.
-		shift := 0
-		if m.SubsampleRatio == image.YCbCrSubsampleRatio420 {
-			shift = 1
-		}
+	var hs uint
+	switch m.SubsampleRatio {
+	case image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420:
+		hs = 1
+	case image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410:
+		hs = 2
+	}
+	if b.Min.X >= 0 && b.Min.X%(1<<hs) == 0 && w > 0 {
+		nc := (w-1)>>hs + 1
 		for y := b.Min.Y; y < b.Max.Y; y++ {
 			o := dst.Pix[(y-b.Min.Y)*dst.Stride : (y-b.Min.Y)*dst.Stride+4*w]
 			yi := m.YOffset(b.Min.X, y)
-			yrow := m.Y[yi : yi+w]
 			ci := m.COffset(b.Min.X, y)
-			x0 := b.Min.X >> shift
-			cw := ((b.Max.X-1)>>shift - x0) + 1
-			cbrow := m.Cb[ci : ci+cw]
-			crrow := m.Cr[ci : ci+cw]
-			if shift == 1 && b.Min.X%2 == 0 {
-				// Pairs of pixels share one chroma sample.
-				x := 0
-				for c := 0; x+1 < w; c, x = c+1, x+2 {
-					cb1 := int32(cbrow[c]) - 128
-					cr1 := int32(crrow[c]) - 128
-					dr, dg, db := 91881*cr1, -22554*cb1-46802*cr1, 116130*cb1
-					p := o[4*x : 4*x+8 : 4*x+8]
-					yy := int32(yrow[x]) * 0x10101
-					p[0], p[1], p[2], p[3] = clamp16(yy+dr), clamp16(yy+dg), clamp16(yy+db), 0xff
-					yy = int32(yrow[x+1]) * 0x10101
-					p[4], p[5], p[6], p[7] = clamp16(yy+dr), clamp16(yy+dg), clamp16(yy+db), 0xff
-				}
-				if x < w {
-					setYCbCr(o[4*x:4*x+4], yrow[x], cbrow[x>>1], crrow[x>>1])
-				}
-				continue
-			}
-			for x := 0; x < w; x++ {
-				c := (b.Min.X+x)>>shift - x0
-				setYCbCr(o[4*x:4*x+4], yrow[x], cbrow[c], crrow[c])
-			}
+			pixel.YCbCrRow(o, m.Y[yi:yi+w], m.Cb[ci:ci+nc], m.Cr[ci:ci+nc], hs)
 		}
 		return
 	}
@@ -160,27 +145,12 @@ func ycbcrToNRGBA(m *image.YCbCr, dst *image.NRGBA) {
 			yy1 := int32(yrow[x]) * 0x10101
 			cb1 := int32(m.Cb[ci]) - 128
 			cr1 := int32(m.Cr[ci]) - 128
-			r := yy1 + 91881*cr1
-			g := yy1 - 22554*cb1 - 46802*cr1
-			bb := yy1 + 116130*cb1
-			o[4*x] = clamp16(r)
-			o[4*x+1] = clamp16(g)
-			o[4*x+2] = clamp16(bb)
+			o[4*x] = clamp16(yy1 + 91881*cr1)
+			o[4*x+1] = clamp16(yy1 - 22554*cb1 - 46802*cr1)
+			o[4*x+2] = clamp16(yy1 + 116130*cb1)
 			o[4*x+3] = 0xff
 		}
 	}
-}
-
-// setYCbCr writes one pixel, as color.YCbCrToRGB computes it.
-func setYCbCr(p []uint8, y, cb, cr uint8) {
-	yy1 := int32(y) * 0x10101
-	cb1 := int32(cb) - 128
-	cr1 := int32(cr) - 128
-	p = p[:4]
-	p[0] = clamp16(yy1 + 91881*cr1)
-	p[1] = clamp16(yy1 - 22554*cb1 - 46802*cr1)
-	p[2] = clamp16(yy1 + 116130*cb1)
-	p[3] = 0xff
 }
 
 func clamp16(v int32) uint8 {
