@@ -3,6 +3,8 @@ package pipeline
 import (
 	"fmt"
 	"image"
+
+	"github.com/cnnpipe/cnnpipe/internal/pixel"
 )
 
 // Normalization describes how 8-bit pixels become float32 model inputs:
@@ -21,11 +23,22 @@ var ImageNet = Normalization{
 }
 
 // A Tensorizer converts images to float32 CHW tensors with a fixed number of
-// channels and a fixed normalization, through one 256-entry table per
-// channel. It is safe for concurrent use.
+// channels and a fixed normalization. It is safe for concurrent use.
+//
+// With three channels and a normalization (any Mean or Std given), each
+// value is computed as v·(1/(255·Std[c])) + (−Mean[c]/Std[c]) in float32,
+// by the same kernel as augment's ToTensor, so that a tensor from the
+// pipeline and one from [augment.Policy.ApplyTensor] are bit-identical;
+// this differs from (v/255 − Mean[c])/Std[c] by at most a few units in the
+// last place. Without a normalization, and for one channel, the values come
+// from a 256-entry table per channel holding exactly v/255 (gray pixels
+// keep their exact value).
 type Tensorizer struct {
 	channels int
 	lut      [3][256]float32
+	// affine selects pixel.Planes with scale and bias instead of the table.
+	affine      bool
+	scale, bias [3]float32
 }
 
 // NewTensorizer returns a Tensorizer producing channels (1 or 3) channels
@@ -46,7 +59,7 @@ func NewTensorizer(channels int, n Normalization) (*Tensorizer, error) {
 		}
 		return 0, fmt.Errorf("pipeline: tensorize: %d normalization values for %d channels", len(s), channels)
 	}
-	t := &Tensorizer{channels: channels}
+	t := &Tensorizer{channels: channels, affine: channels == 3 && (n.Mean != nil || n.Std != nil)}
 	for c := 0; c < channels; c++ {
 		mean, err := pick(n.Mean, c, 0)
 		if err != nil {
@@ -62,6 +75,8 @@ func NewTensorizer(channels int, n Normalization) (*Tensorizer, error) {
 		for v := range 256 {
 			t.lut[c][v] = (float32(v)/255 - mean) / std
 		}
+		// As augment.ToTensor computes them.
+		t.scale[c], t.bias[c] = 1/(255*std), -mean/std
 	}
 	return t, nil
 }
@@ -90,18 +105,16 @@ func (t *Tensorizer) Fill(dst []float32, img *image.NRGBA) error {
 		}
 		return nil
 	}
-	lr, lg, lb := &t.lut[0], &t.lut[1], &t.lut[2]
 	for y := 0; y < h; y++ {
 		row := img.Pix[img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y+y):]
 		row = row[:4*w]
 		r := dst[y*w : (y+1)*w]
 		g := dst[n+y*w : n+(y+1)*w]
 		b := dst[2*n+y*w : 2*n+(y+1)*w]
-		for x := range r {
-			p := row[4*x : 4*x+3 : 4*x+3]
-			r[x] = lr[p[0]]
-			g[x] = lg[p[1]]
-			b[x] = lb[p[2]]
+		if t.affine {
+			pixel.Planes(r, g, b, row, &t.scale, &t.bias)
+		} else {
+			pixel.PlanesLUT(r, g, b, row, &t.lut)
 		}
 	}
 	return nil
