@@ -7,6 +7,7 @@
 package jpeg
 
 import (
+	"encoding/binary"
 	"io"
 )
 
@@ -56,13 +57,8 @@ func (d *decoder) ensureNBits(n int32) error {
 			}
 			return err
 		}
-		d.bits.a = d.bits.a<<8 | uint32(c)
+		d.bits.a = d.bits.a<<8 | uint64(c)
 		d.bits.n += 8
-		if d.bits.m == 0 {
-			d.bits.m = 1 << 7
-		} else {
-			d.bits.m <<= 8
-		}
 		if d.bits.n >= n {
 			break
 		}
@@ -70,16 +66,61 @@ func (d *decoder) ensureNBits(n int32) error {
 	return nil
 }
 
+// refill moves whole bytes from d.bytes.buf into d.bits.a while they fit,
+// stopping before any 0xff byte (byte stuffing and markers are left to
+// readByteStuffedByte) and never reading from d.r. It changes no decoded
+// value: the bits are the ones ensureNBits would read next. Bytes taken
+// here are not given back by unreadByteStuffedByte; they are entropy-coded
+// data, which the marker and restart searches skip anyway.
+func (d *decoder) refill() {
+	i, j := d.bytes.i, d.bytes.j
+	if j-i >= 8 {
+		x := binary.BigEndian.Uint64(d.bytes.buf[i : i+8])
+		if y := ^x; (y-0x0101010101010101)&^y&0x8080808080808080 == 0 {
+			// No 0xff among the next 8 bytes: take as many as fit.
+			k := (64 - d.bits.n) >> 3
+			if k > 0 {
+				d.bits.a = d.bits.a<<(8*k) | x>>(64-8*k)
+				d.bits.n += 8 * k
+				d.bytes.i += int(k)
+				d.bytes.nUnreadable = 0
+			}
+			return
+		}
+	}
+	for d.bits.n <= 56 && d.bytes.i < d.bytes.j {
+		c := d.bytes.buf[d.bytes.i]
+		if c == 0xff {
+			break
+		}
+		d.bits.a = d.bits.a<<8 | uint64(c)
+		d.bits.n += 8
+		d.bytes.i++
+		d.bytes.nUnreadable = 0
+	}
+}
+
+// ensureT makes d.bits.n at least t, first from buffered bytes by refill,
+// then as image/jpeg does.
+func (d *decoder) ensureT(t int32) error {
+	d.refill()
+	if d.bits.n < t {
+		return d.ensureNBits(t)
+	}
+	return nil
+}
+
 // receiveExtend is the composition of RECEIVE and EXTEND, specified in section
 // F.2.2.1.
+//
+// cnnpipe: short enough to inline; the refill is in ensureT.
 func (d *decoder) receiveExtend(t uint8) (int32, error) {
 	if d.bits.n < int32(t) {
-		if err := d.ensureNBits(int32(t)); err != nil {
+		if err := d.ensureT(int32(t)); err != nil {
 			return 0, err
 		}
 	}
 	d.bits.n -= int32(t)
-	d.bits.m >>= t
 	s := int32(1) << t
 	x := int32(d.bits.a>>uint8(d.bits.n)) & (s - 1)
 	if x < s>>1 {
@@ -180,6 +221,9 @@ func (d *decoder) decodeHuffman(h *huffman) (uint8, error) {
 		return 0, FormatError("uninitialized Huffman table")
 	}
 
+	if d.bits.n < 16 {
+		d.refill()
+	}
 	if d.bits.n < 8 {
 		if err := d.ensureNBits(8); err != nil {
 			if err != errMissingFF00 && err != errShortHuffmanData {
@@ -197,7 +241,6 @@ func (d *decoder) decodeHuffman(h *huffman) (uint8, error) {
 	if v := h.lut[(d.bits.a>>uint32(d.bits.n-lutSize))&0xff]; v != 0 {
 		n := (v & 0xff) - 1
 		d.bits.n -= int32(n)
-		d.bits.m >>= n
 		return uint8(v >> 8), nil
 	}
 
@@ -208,11 +251,10 @@ slowPath:
 				return 0, err
 			}
 		}
-		if d.bits.a&d.bits.m != 0 {
+		if d.bits.a>>(d.bits.n-1)&1 != 0 {
 			code |= 1
 		}
 		d.bits.n--
-		d.bits.m >>= 1
 		if code <= h.maxCodes[i] {
 			return h.vals[h.valsIndices[i]+code-h.minCodes[i]], nil
 		}
@@ -227,21 +269,19 @@ func (d *decoder) decodeBit() (bool, error) {
 			return false, err
 		}
 	}
-	ret := d.bits.a&d.bits.m != 0
+	ret := d.bits.a>>(d.bits.n-1)&1 != 0
 	d.bits.n--
-	d.bits.m >>= 1
 	return ret, nil
 }
 
 func (d *decoder) decodeBits(n int32) (uint32, error) {
 	if d.bits.n < n {
-		if err := d.ensureNBits(n); err != nil {
+		if err := d.ensureT(n); err != nil {
 			return 0, err
 		}
 	}
-	ret := d.bits.a >> uint32(d.bits.n-n)
+	ret := uint32(d.bits.a >> uint32(d.bits.n-n))
 	ret &= (1 << uint32(n)) - 1
 	d.bits.n -= n
-	d.bits.m >>= uint32(n)
 	return ret, nil
 }

@@ -270,39 +270,8 @@ func (d *decoder) processSOS(n int) error {
 							d.eobRun--
 						} else {
 							// Decode the AC coefficients, as specified in section F.2.2.2.
-							huff := &d.huff[acTable][scan[i].ta]
-							for ; zig <= zigEnd; zig++ {
-								value, err := d.decodeHuffman(huff)
-								if err != nil {
-									return err
-								}
-								val0 := value >> 4
-								val1 := value & 0x0f
-								if val1 != 0 {
-									zig += int32(val0)
-									if zig > zigEnd {
-										break
-									}
-									ac, err := d.receiveExtend(val1)
-									if err != nil {
-										return err
-									}
-									b[unzig[zig]] = ac << al
-								} else {
-									if val0 != 0x0f {
-										d.eobRun = uint16(1 << val0)
-										if val0 != 0 {
-											bits, err := d.decodeBits(int32(val0))
-											if err != nil {
-												return err
-											}
-											d.eobRun |= uint16(bits)
-										}
-										d.eobRun--
-										break
-									}
-									zig += 0x0f
-								}
+							if err := d.decodeAC(&b, &d.huff[acTable][scan[i].ta], zig, zigEnd, al); err != nil {
+								return err
 							}
 						}
 					}
@@ -350,6 +319,78 @@ func (d *decoder) processSOS(n int) error {
 		} // for mx
 	} // for my
 
+	return nil
+}
+
+// decodeAC decodes the AC coefficients zig..zigEnd of b, as specified in
+// section F.2.2.2 (the loop of image/jpeg's processSOS).
+//
+// cnnpipe: the bit accumulator lives in local variables, and decodeHuffman
+// and receiveExtend are inlined for the common case of enough buffered bits
+// and a code of at most lutSize bits; they are called, with d.bits written
+// back, otherwise.
+func (d *decoder) decodeAC(b *block, huff *huffman, zig, zigEnd int32, al uint32) error {
+	a, n := d.bits.a, d.bits.n
+	for ; zig <= zigEnd; zig++ {
+		if n < 32 {
+			d.bits.a, d.bits.n = a, n
+			d.refill()
+			a, n = d.bits.a, d.bits.n
+		}
+		var value uint8
+		if v := huff.lut[uint8(a>>uint32(n-lutSize))]; n >= lutSize && v != 0 {
+			n -= int32(v&0xff) - 1
+			value = uint8(v >> 8)
+		} else {
+			d.bits.a, d.bits.n = a, n
+			var err error
+			if value, err = d.decodeHuffman(huff); err != nil {
+				return err
+			}
+			a, n = d.bits.a, d.bits.n
+		}
+		val0 := value >> 4
+		val1 := value & 0x0f
+		if val1 != 0 {
+			zig += int32(val0)
+			if zig > zigEnd {
+				break
+			}
+			var ac int32
+			if t := val1; n >= int32(t) {
+				n -= int32(t)
+				s := int32(1) << t
+				ac = int32(a>>uint8(n)) & (s - 1)
+				if ac < s>>1 {
+					ac += ((-1) << t) + 1
+				}
+			} else {
+				d.bits.a, d.bits.n = a, n
+				var err error
+				if ac, err = d.receiveExtend(val1); err != nil {
+					return err
+				}
+				a, n = d.bits.a, d.bits.n
+			}
+			b[unzig[zig&63]] = ac << al
+		} else {
+			if val0 != 0x0f {
+				d.bits.a, d.bits.n = a, n
+				d.eobRun = uint16(1 << val0)
+				if val0 != 0 {
+					bits, err := d.decodeBits(int32(val0))
+					if err != nil {
+						return err
+					}
+					d.eobRun |= uint16(bits)
+				}
+				d.eobRun--
+				return nil
+			}
+			zig += 0x0f
+		}
+	}
+	d.bits.a, d.bits.n = a, n
 	return nil
 }
 
