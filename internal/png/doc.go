@@ -1,0 +1,31 @@
+// Package png decodes PNG images straight to the pipeline's pixel layout:
+// an *image.NRGBA with its Rect at the origin and Stride 4*width, gray
+// samples copied to R, G and B and alpha 255 where the file has none.
+//
+// It exists because image/png sets up a fresh zlib reader, flate tables,
+// row buffers and an image of the file's own colour type for every call,
+// which for the small images of a training set costs about as much as
+// inflating them; the pipeline then converts that image to NRGBA. A
+// [Decoder] keeps its inflate state, checksum and row buffers between
+// calls and writes each row once, into an image the caller supplies, so a
+// decode allocates nothing in steady state.
+//
+// Non-interlaced 8-bit gray, gray+alpha, RGB, RGBA and paletted images
+// (with or without a tRNS chunk) take this fast path. Everything else
+// (Adam7 interlacing, 16-bit samples, bit depths below 8) is decoded by
+// image/png and converted, so every PNG that image/png decodes still
+// decodes. Either way the pixels are byte-identical to image/png's result
+// converted to NRGBA the way pipeline.ToNRGBA does it (a copy for
+// *image.NRGBA, R=G=B for *image.Gray, draw.Draw with draw.Src otherwise,
+// which for partly transparent palette entries goes through premultiplied
+// 16-bit colour), and a file is refused exactly when image/png refuses it:
+// bad CRCs, chunks out of order, too little or too much pixel data, a bad
+// zlib header or checksum, corrupt deflate data and truncation are all
+// errors that name the problem, never panics.
+//
+// # Security considerations
+//
+// A PNG header can claim up to 2^31-1 by 2^31-1 pixels. Decode allocates
+// the whole image; check the size first with [DecodeConfig] (loaders.Decode
+// does this against its pixel limit) before decoding untrusted input.
+package png
