@@ -118,6 +118,9 @@ func TestRowKernelsMatchGo(t *testing.T) {
 // shifts, and checks that gray stays gray and a zero shift keeps every
 // colour within one level (the hue quantization).
 func TestHueAllColours(t *testing.T) {
+	if raceEnabled {
+		t.Skip("no goroutines here; too slow under the race detector")
+	}
 	shifts := []int32{0, 1, 255, 256, 768, 1279, 1535}
 	if testing.Short() {
 		shifts = shifts[:3]
