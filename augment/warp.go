@@ -1,11 +1,12 @@
 package augment
 
 import (
-	"encoding/binary"
 	"fmt"
 	"image"
 	"image/color"
 	"math"
+
+	"github.com/cnnpipe/cnnpipe/internal/pixel"
 )
 
 // affine2 is an inverse mapping from output to input pixel coordinates in
@@ -49,25 +50,42 @@ func warp(dst, src *image.NRGBA, m affine2, nearest bool, border Border, fill co
 		if xb < xa {
 			xa, xb = 0, 0
 		}
-		for x := 0; x < xa; x++ {
+		// With a constant border, pixels outside [pa, pb) have no tap
+		// inside src and get the fill colour.
+		pa, pb := 0, w
+		if border == BorderConstant {
+			pa, pb = fastRange(sx, dxA, -one, int64(iw)*one-1, w)
+			qa, qb := fastRange(sy, dxD, -one, int64(ih)*one-1, w)
+			pa, pb = max(pa, qa), min(pb, qb)
+			if pb < pa {
+				pa, pb = 0, 0
+			}
+			if xa == xb {
+				xa, xb = pa, pa
+			}
+			fillRow(drow[:4*pa], fill)
+			fillRow(drow[4*pb:], fill)
+		}
+		for x := pa; x < xa; x++ {
 			warpEdge(drow[4*x:4*x+4:4*x+4], src, sx+int64(x)*dxA, sy+int64(x)*dxD, border, fill)
 		}
-		fx, fy := sx+int64(xa)*dxA, sy+int64(xa)*dxD
-		for x := xa; x < xb; x, fx, fy = x+1, fx+dxA, fy+dxD {
-			// Packed bilinear: each pixel's four channels spread into
-			// 16-bit lanes of a uint64, 8-bit weights.
-			i := int(fy>>warpBits)*src.Stride + 4*int(fx>>warpBits)
-			p := binary.LittleEndian.Uint64(src.Pix[i : i+8])
-			q := binary.LittleEndian.Uint64(src.Pix[i+src.Stride : i+src.Stride+8])
-			wx, wy := uint64(fx>>(warpBits-8))&0xff, uint64(fy>>(warpBits-8))&0xff
-			top := (spread(uint32(p))*(256-wx) + spread(uint32(p>>32))*wx + lanesHalf) >> 8 & laneMask
-			bot := (spread(uint32(q))*(256-wx) + spread(uint32(q>>32))*wx + lanesHalf) >> 8 & laneMask
-			v := (top*(256-wy) + bot*wy + lanesHalf) >> 8 & laneMask
-			binary.LittleEndian.PutUint32(drow[4*x:4*x+4], pack(v))
+		if xa < xb {
+			pixel.WarpBilinear(drow[4*xa:4*xb], src.Pix, src.Stride, sx+int64(xa)*dxA, sy+int64(xa)*dxD, dxA, dxD)
 		}
-		for x := max(xb, xa); x < w; x++ {
+		for x := max(xb, xa); x < pb; x++ {
 			warpEdge(drow[4*x:4*x+4:4*x+4], src, sx+int64(x)*dxA, sy+int64(x)*dxD, border, fill)
 		}
+	}
+}
+
+// fillRow sets every pixel of row to c.
+func fillRow(row []uint8, c color.NRGBA) {
+	if len(row) == 0 {
+		return
+	}
+	row[0], row[1], row[2], row[3] = c.R, c.G, c.B, c.A
+	for i := 4; i < len(row); i *= 2 {
+		copy(row[i:], row[:i])
 	}
 }
 
@@ -136,24 +154,6 @@ func warpEdge(o []uint8, src *image.NRGBA, sx, sy int64, border Border, fill col
 	for c := range 4 {
 		o[c] = uint8((acc[c] + 32768) >> 16)
 	}
-}
-
-const (
-	laneMask  = 0x00ff00ff00ff00ff
-	lanesHalf = 0x0080008000800080
-)
-
-// spread moves the four bytes of p into the low bytes of four 16-bit lanes.
-func spread(p uint32) uint64 {
-	x := uint64(p)
-	x = (x | x<<16) & 0x0000ffff0000ffff
-	return (x | x<<8) & laneMask
-}
-
-// pack is the inverse of spread for lanes holding values below 256.
-func pack(x uint64) uint32 {
-	x = (x | x>>8) & 0x0000ffff0000ffff
-	return uint32(x | x>>16)
 }
 
 // Rotate turns the image about its centre by an angle drawn uniformly from

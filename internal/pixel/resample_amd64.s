@@ -1,0 +1,174 @@
+//go:build amd64 && !purego && !noasm
+
+#include "textflag.h"
+
+// Byte shuffles that zero-extend one channel of each RGBA pixel (dword)
+// to the whole dword.
+DATA resampleR<>+0(SB)/8, $0x8080800480808000
+DATA resampleR<>+8(SB)/8, $0x8080800c80808008
+DATA resampleR<>+16(SB)/8, $0x8080800480808000
+DATA resampleR<>+24(SB)/8, $0x8080800c80808008
+GLOBL resampleR<>(SB), RODATA|NOPTR, $32
+
+DATA resampleG<>+0(SB)/8, $0x8080800580808001
+DATA resampleG<>+8(SB)/8, $0x8080800d80808009
+DATA resampleG<>+16(SB)/8, $0x8080800580808001
+DATA resampleG<>+24(SB)/8, $0x8080800d80808009
+GLOBL resampleG<>(SB), RODATA|NOPTR, $32
+
+DATA resampleB<>+0(SB)/8, $0x8080800680808002
+DATA resampleB<>+8(SB)/8, $0x8080800e8080800a
+DATA resampleB<>+16(SB)/8, $0x8080800680808002
+DATA resampleB<>+24(SB)/8, $0x8080800e8080800a
+GLOBL resampleB<>(SB), RODATA|NOPTR, $32
+
+// Bytes R0-3 G0-3 B0-3 A0-3 of a 128-bit lane to R0 G0 B0 A0 R1 ...
+DATA resampleT<>+0(SB)/8, $0x0d0905010c080400
+DATA resampleT<>+8(SB)/8, $0x0f0b07030e0a0602
+DATA resampleT<>+16(SB)/8, $0x0d0905010c080400
+DATA resampleT<>+24(SB)/8, $0x0f0b07030e0a0602
+GLOBL resampleT<>(SB), RODATA|NOPTR, $32
+
+// Dword order after packing 4×8 dwords to bytes within 128-bit lanes.
+DATA resampleP<>+0(SB)/8, $0x0000000400000000
+DATA resampleP<>+8(SB)/8, $0x0000000500000001
+DATA resampleP<>+16(SB)/8, $0x0000000600000002
+DATA resampleP<>+24(SB)/8, $0x0000000700000003
+GLOBL resampleP<>(SB), RODATA|NOPTR, $32
+
+// func hresampleAVX2(dst, src *uint8, idx, wt *int32, blocks, taps, lastOff int, bits uint, half int)
+TEXT ·hresampleAVX2(SB), NOSPLIT, $0-72
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ idx+16(FP), R8
+	MOVQ wt+24(FP), R9
+	MOVQ blocks+32(FP), CX
+	MOVQ taps+40(FP), DX
+	MOVQ lastOff+48(FP), R13
+	ADDQ DI, R13
+	MOVQ bits+56(FP), AX
+	MOVQ AX, X15
+
+	// Y14: the rounding term 1<<(bits-1) in each dword.
+	MOVQ         half+64(FP), X14
+	VPBROADCASTD X14, Y14
+
+block:
+	CMPQ CX, $1
+	JNE  notlast
+	MOVQ R13, DI
+
+notlast:
+	VMOVDQU (R8), Y13
+	VMOVDQA Y14, Y0
+	VMOVDQA Y14, Y1
+	VMOVDQA Y14, Y2
+	VMOVDQA Y14, Y3
+	MOVQ    SI, R10
+	MOVQ    DX, R11
+
+tap:
+	VPCMPEQD   Y4, Y4, Y4
+	VPGATHERDD Y4, (R10)(Y13*1), Y5
+	VMOVDQU    (R9), Y6
+	VPSHUFB    resampleR<>(SB), Y5, Y7
+	VPMULLD    Y6, Y7, Y7
+	VPADDD     Y7, Y0, Y0
+	VPSHUFB    resampleG<>(SB), Y5, Y7
+	VPMULLD    Y6, Y7, Y7
+	VPADDD     Y7, Y1, Y1
+	VPSHUFB    resampleB<>(SB), Y5, Y7
+	VPMULLD    Y6, Y7, Y7
+	VPADDD     Y7, Y2, Y2
+	VPSRLD     $24, Y5, Y7
+	VPMULLD    Y6, Y7, Y7
+	VPADDD     Y7, Y3, Y3
+	ADDQ       $4, R10
+	ADDQ       $32, R9
+	DECQ       R11
+	JNZ        tap
+
+	VPSRAD    X15, Y0, Y0
+	VPSRAD    X15, Y1, Y1
+	VPSRAD    X15, Y2, Y2
+	VPSRAD    X15, Y3, Y3
+	VPACKSSDW Y1, Y0, Y0
+	VPACKSSDW Y3, Y2, Y2
+	VPACKUSWB Y2, Y0, Y0
+	VPSHUFB   resampleT<>(SB), Y0, Y0
+	VMOVDQU   Y0, (DI)
+	ADDQ      $32, R8
+	ADDQ      $32, DI
+	DECQ      CX
+	JNZ       block
+
+	VZEROUPPER
+	RET
+
+// func vresampleAVX2(dst, src *uint8, n, stride int, w *int32, rows int, bits uint, half int)
+TEXT ·vresampleAVX2(SB), NOSPLIT, $0-64
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVQ stride+24(FP), DX
+	MOVQ w+32(FP), R8
+	MOVQ rows+40(FP), R9
+	MOVQ bits+48(FP), AX
+	MOVQ AX, X15
+
+	MOVQ         half+56(FP), X14
+	VPBROADCASTD X14, Y14
+	VMOVDQU      resampleP<>(SB), Y13
+
+	// BX: offset of the chunk; R12: offset of the last chunk.
+	XORQ BX, BX
+	LEAQ -32(CX), R12
+
+chunk:
+	VMOVDQA Y14, Y0
+	VMOVDQA Y14, Y1
+	VMOVDQA Y14, Y2
+	VMOVDQA Y14, Y3
+	LEAQ    (SI)(BX*1), R10
+	MOVQ    R8, R11
+	MOVQ    R9, AX
+
+row:
+	VPBROADCASTD (R11), Y4
+	VPMOVZXBD    (R10), Y5
+	VPMULLD      Y4, Y5, Y5
+	VPADDD       Y5, Y0, Y0
+	VPMOVZXBD    8(R10), Y5
+	VPMULLD      Y4, Y5, Y5
+	VPADDD       Y5, Y1, Y1
+	VPMOVZXBD    16(R10), Y5
+	VPMULLD      Y4, Y5, Y5
+	VPADDD       Y5, Y2, Y2
+	VPMOVZXBD    24(R10), Y5
+	VPMULLD      Y4, Y5, Y5
+	VPADDD       Y5, Y3, Y3
+	ADDQ         DX, R10
+	ADDQ         $4, R11
+	DECQ         AX
+	JNZ          row
+
+	VPSRAD    X15, Y0, Y0
+	VPSRAD    X15, Y1, Y1
+	VPSRAD    X15, Y2, Y2
+	VPSRAD    X15, Y3, Y3
+	VPACKSSDW Y1, Y0, Y0
+	VPACKSSDW Y3, Y2, Y2
+	VPACKUSWB Y2, Y0, Y0
+	VPERMD    Y0, Y13, Y0
+	VMOVDQU   Y0, (DI)(BX*1)
+	CMPQ      BX, R12
+	JEQ       done
+	ADDQ      $32, BX
+	CMPQ      BX, R12
+	JLE       chunk
+	MOVQ      R12, BX
+	JMP       chunk
+
+done:
+	VZEROUPPER
+	RET
