@@ -182,6 +182,17 @@ func files(t testing.TB, limit int) map[string][]byte {
 		}
 		out[p] = data
 	}
+	// The same CMYK file marked as YCCK (Adobe transform 2), which takes
+	// the YCbCr conversion path of applyBlack.
+	if data, ok := out["testdata/video-001.cmyk.jpeg"]; ok {
+		i := bytes.Index(data, []byte("Adobe"))
+		if i < 0 || data[i+11] != 0 {
+			t.Fatal("video-001.cmyk.jpeg: no Adobe transform 0")
+		}
+		ycck := bytes.Clone(data)
+		ycck[i+11] = 2
+		out["video-001.cmyk.jpeg as YCCK"] = ycck
+	}
 	if len(out) < 20 {
 		t.Fatalf("only %d test files found", len(out))
 	}
