@@ -7,6 +7,7 @@
 package jpeg
 
 import (
+	"encoding/binary"
 	"image"
 )
 
@@ -333,10 +334,24 @@ func (d *decoder) decodeAC(b *block, huff *huffman, zig, zigEnd int32, al uint32
 	a, n := d.bits.a, d.bits.n
 	for ; zig <= zigEnd; zig++ {
 		if n < 32 {
+			// refill, inlined for its common case.
+			i := d.bytes.i
+			if x := uint64(0); d.bytes.j-i >= 8 {
+				x = binary.BigEndian.Uint64(d.bytes.buf[i : i+8])
+				if y := ^x; (y-0x0101010101010101)&^y&0x8080808080808080 == 0 {
+					k := (64 - n) >> 3
+					a = a<<(8*k) | x>>(64-8*k)
+					n += 8 * k
+					d.bytes.i = i + int(k)
+					d.bytes.nUnreadable = 0
+					goto filled
+				}
+			}
 			d.bits.a, d.bits.n = a, n
 			d.refill()
 			a, n = d.bits.a, d.bits.n
 		}
+	filled:
 		var value uint8
 		if v := huff.lut[uint8(a>>uint32(n-lutSize))]; n >= lutSize && v != 0 {
 			n -= int32(v&0xff) - 1
