@@ -30,13 +30,14 @@ var ImageNet = Normalization{
 // by the same kernel as augment's ToTensor, so that a tensor from the
 // pipeline and one from [augment.Policy.ApplyTensor] are bit-identical;
 // this differs from (v/255 − Mean[c])/Std[c] by at most a few units in the
-// last place. Without a normalization, and for one channel, the values come
-// from a 256-entry table per channel holding exactly v/255 (gray pixels
-// keep their exact value).
+// last place. Without a normalization the values are exactly v/255 (a
+// float32 division; gray pixels keep their exact value), and with one
+// channel they come from a 256-entry table.
 type Tensorizer struct {
 	channels int
 	lut      [3][256]float32
-	// affine selects pixel.Planes with scale and bias instead of the table.
+	// affine selects pixel.Planes with scale and bias for three channels;
+	// otherwise they are divided by 255 with pixel.PlanesDiv.
 	affine      bool
 	scale, bias [3]float32
 }
@@ -59,7 +60,7 @@ func NewTensorizer(channels int, n Normalization) (*Tensorizer, error) {
 		}
 		return 0, fmt.Errorf("pipeline: tensorize: %d normalization values for %d channels", len(s), channels)
 	}
-	t := &Tensorizer{channels: channels, affine: channels == 3 && (n.Mean != nil || n.Std != nil)}
+	t := &Tensorizer{channels: channels, affine: len(n.Mean) > 0 || len(n.Std) > 0}
 	for c := 0; c < channels; c++ {
 		mean, err := pick(n.Mean, c, 0)
 		if err != nil {
@@ -80,6 +81,8 @@ func NewTensorizer(channels int, n Normalization) (*Tensorizer, error) {
 	}
 	return t, nil
 }
+
+var div255 = [3]float32{255, 255, 255}
 
 // Channels returns the number of channels of the tensors t produces.
 func (t *Tensorizer) Channels() int { return t.channels }
@@ -114,7 +117,7 @@ func (t *Tensorizer) Fill(dst []float32, img *image.NRGBA) error {
 		if t.affine {
 			pixel.Planes(r, g, b, row, &t.scale, &t.bias)
 		} else {
-			pixel.PlanesLUT(r, g, b, row, &t.lut)
+			pixel.PlanesDiv(r, g, b, row, &div255)
 		}
 	}
 	return nil

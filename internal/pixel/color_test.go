@@ -276,6 +276,8 @@ func BenchmarkRowKernels(b *testing.B) {
 		{"sums", func() { var s [3]uint64; Sums(&s, src) }},
 		{"sums_go", func() { var s [3]uint64; sumsGo(&s, src) }},
 		{"planes", func() { Planes(r, g, bl, src, &[3]float32{1, 2, 3}, &[3]float32{4, 5, 6}) }},
+		{"planes_div", func() { PlanesDiv(r, g, bl, src, &[3]float32{255, 255, 255}) }},
+		{"planes_div_go", func() { planesDivGo(r, g, bl, src, &[3]float32{255, 255, 255}) }},
 		{"planes_go", func() { planesGo(r, g, bl, src, &[3]float32{1, 2, 3}, &[3]float32{4, 5, 6}) }},
 	} {
 		b.Run(fmt.Sprintf("%s/224x224", k.name), func(b *testing.B) {

@@ -31,23 +31,30 @@ func planesGo(r, g, b []float32, src []uint8, scale, bias *[3]float32) {
 	}
 }
 
-// PlanesLUT converts the len(src)/4 RGBA pixels of src to three float32
-// channel planes through one 256-entry table per channel:
-// r[x] = lut[0][R], g[x] = lut[1][G], b[x] = lut[2][B]. r, g and b must
-// each hold at least len(src)/4 values.
-func PlanesLUT(r, g, b []float32, src []uint8, lut *[3][256]float32) {
+// PlanesDiv converts the len(src)/4 RGBA pixels of src to three float32
+// channel planes by division: r[x] = float32(R)/div[0], and likewise g and
+// b (correctly rounded quotients, so with div 255 exactly the v/255 that
+// ToTensor without normalization means). r, g and b must each hold at
+// least len(src)/4 values.
+func PlanesDiv(r, g, b []float32, src []uint8, div *[3]float32) {
 	n := len(src) / 4
 	if len(r) < n || len(g) < n || len(b) < n {
 		panic("pixel: plane shorter than source row")
 	}
-	lr, lg, lb := &lut[0], &lut[1], &lut[2]
-	r = r[:n]
-	g = g[:n]
-	b = b[:n]
+	i := planesDivAsm(r, g, b, src, n, div)
+	planesDivGo(r[i:n], g[i:n], b[i:n], src[4*i:4*n], div)
+}
+
+// planesDivGo is the reference body of [PlanesDiv].
+func planesDivGo(r, g, b []float32, src []uint8, div *[3]float32) {
+	dr, dg, db := div[0], div[1], div[2]
+	r = r[:len(src)/4]
+	g = g[:len(r)]
+	b = b[:len(r)]
 	for x := range r {
 		p := src[4*x : 4*x+3 : 4*x+3]
-		r[x] = lr[p[0]]
-		g[x] = lg[p[1]]
-		b[x] = lb[p[2]]
+		r[x] = float32(p[0]) / dr
+		g[x] = float32(p[1]) / dg
+		b[x] = float32(p[2]) / db
 	}
 }

@@ -64,3 +64,41 @@ planeloop:
 	JNZ       planeloop
 	VZEROUPPER
 	RET
+
+// func planesDivAVX2(rp, gp, bp *float32, src *uint8, n int, div *[3]float32)
+TEXT ·planesDivAVX2(SB), NOSPLIT, $0-48
+	MOVQ rp+0(FP), AX
+	MOVQ gp+8(FP), BX
+	MOVQ bp+16(FP), DX
+	MOVQ src+24(FP), SI
+	MOVQ n+32(FP), CX
+	MOVQ div+40(FP), R8
+	VBROADCASTSS 0(R8), Y10
+	VBROADCASTSS 4(R8), Y11
+	VBROADCASTSS 8(R8), Y12
+	VBROADCASTI128 planeR<>(SB), Y7
+	VBROADCASTI128 planeG<>(SB), Y8
+	VBROADCASTI128 planeB<>(SB), Y9
+
+pdivloop:
+	VMOVDQU   (SI), Y0
+	VPSHUFB   Y7, Y0, Y1
+	VPSHUFB   Y8, Y0, Y2
+	VPSHUFB   Y9, Y0, Y3
+	VCVTDQ2PS Y1, Y1
+	VCVTDQ2PS Y2, Y2
+	VCVTDQ2PS Y3, Y3
+	VDIVPS    Y10, Y1, Y1
+	VDIVPS    Y11, Y2, Y2
+	VDIVPS    Y12, Y3, Y3
+	VMOVUPS   Y1, (AX)
+	VMOVUPS   Y2, (BX)
+	VMOVUPS   Y3, (DX)
+	ADDQ      $32, SI
+	ADDQ      $32, AX
+	ADDQ      $32, BX
+	ADDQ      $32, DX
+	SUBQ      $8, CX
+	JNZ       pdivloop
+	VZEROUPPER
+	RET

@@ -43,3 +43,25 @@ func TestTensorizerMatchesToTensor(t *testing.T) {
 		}
 	}
 }
+
+// TestTensorizerIdentityExact: without a normalization the Tensorizer gives
+// exactly v/255 for every value of every channel.
+func TestTensorizerIdentityExact(t *testing.T) {
+	tz, err := pipeline.NewTensorizer(3, pipeline.Normalization{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := image.NewNRGBA(image.Rect(1, 1, 257, 2))
+	for v := range 256 {
+		img.Pix[4*v], img.Pix[4*v+1], img.Pix[4*v+2], img.Pix[4*v+3] = uint8(v), uint8(255-v), uint8(v*7), 9
+	}
+	dst := make([]float32, 3*256)
+	if err := tz.Fill(dst, img); err != nil {
+		t.Fatal(err)
+	}
+	for v := range 256 {
+		if dst[v] != float32(v)/255 || dst[256+v] != float32(255-v)/255 || dst[512+v] != float32(uint8(v*7))/255 {
+			t.Fatalf("pixel %d: got %v %v %v", v, dst[v], dst[256+v], dst[512+v])
+		}
+	}
+}

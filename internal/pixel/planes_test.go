@@ -59,23 +59,49 @@ func TestPlanesMatchGo(t *testing.T) {
 	}
 }
 
-// TestPlanesLUT checks PlanesLUT against its definition.
-func TestPlanesLUT(t *testing.T) {
-	var lut [3][256]float32
-	for c := range 3 {
-		for v := range 256 {
-			lut[c][v] = float32(c*1000 + v)
+// TestPlanesDivMatchGo compares the dispatched PlanesDiv with the Go
+// reference on every length 0..70 and odd offsets, and with 255 checks
+// every value against float32(v)/255.
+func TestPlanesDivMatchGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	divs := [][3]float32{{255, 255, 255}, {1, -3, 0.1}, {0, float32(math.Inf(-1)), 1e-38}}
+	for range 4 {
+		divs = append(divs, [3]float32{float32(rng.NormFloat64()), float32(rng.NormFloat64() * 1000), float32(rng.ExpFloat64())})
+	}
+	for _, div := range divs {
+		for n := 0; n <= 70; n++ {
+			src := randRow(rng, n, rng.IntN(4))
+			o := rng.IntN(3)
+			var got, want [3][]float32
+			for c := range 3 {
+				got[c] = make([]float32, o+n+1)[o : o+n+1]
+				want[c] = make([]float32, n)
+				got[c][n] = 42
+			}
+			PlanesDiv(got[0], got[1], got[2], src, &div)
+			planesDivGo(want[0], want[1], want[2], src, &div)
+			for c := range 3 {
+				if got[c][n] != 42 {
+					t.Fatalf("n=%d: wrote past the plane", n)
+				}
+				for x := range n {
+					g, w := got[c][x], want[c][x]
+					if math.Float32bits(g) != math.Float32bits(w) && !(g != g && w != w) {
+						t.Fatalf("div %v n=%d channel %d pixel %d: got %v, want %v", div, n, c, x, g, w)
+					}
+				}
+			}
 		}
 	}
-	rng := rand.New(rand.NewPCG(13, 14))
-	for n := 0; n <= 20; n++ {
-		src := randRow(rng, n, 1)
-		r, g, b := make([]float32, n), make([]float32, n), make([]float32, n)
-		PlanesLUT(r, g, b, src, &lut)
-		for x := range n {
-			if r[x] != float32(src[4*x]) || g[x] != float32(1000+int(src[4*x+1])) || b[x] != float32(2000+int(src[4*x+2])) {
-				t.Fatalf("n=%d pixel %d: %v %v %v from %v", n, x, r[x], g[x], b[x], src[4*x:4*x+4])
-			}
+	src := make([]uint8, 4*256)
+	for v := range 256 {
+		src[4*v], src[4*v+1], src[4*v+2] = uint8(v), uint8(255-v), uint8(v)
+	}
+	r, g, b := make([]float32, 256), make([]float32, 256), make([]float32, 256)
+	PlanesDiv(r, g, b, src, &[3]float32{255, 255, 255})
+	for v := range 256 {
+		if r[v] != float32(v)/255 || g[v] != float32(255-v)/255 || b[v] != r[v] {
+			t.Fatalf("%d/255: got %v, %v, %v", v, r[v], g[v], b[v])
 		}
 	}
 }
