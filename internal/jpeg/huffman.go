@@ -210,8 +210,62 @@ func (d *decoder) processDHT(n int) error {
 			}
 			c <<= 1
 		}
+		if tc == acTable {
+			h.buildACLut(&d.acLut[th])
+		}
 	}
 	return nil
+}
+
+// acLutBits is the lookahead of the AC tables built by buildACLut.
+const acLutBits = 10
+
+// buildACLut fills t, for every acLutBits-bit lookahead p, with what
+// decodeHuffman(h) followed by receiveExtend returns when p are the next
+// bits: the entry is sym<<8 | l, where l (1..10) is the code length, and
+// when the magnitude bits of sym also fit, additionally (l+size)<<4 and the
+// coefficient as an int16 in the top 16 bits. An entry of 0 means the
+// answer needs more bits (or would take image/jpeg's error path): the
+// decoder then runs decodeHuffman itself. The entries are computed by
+// replaying decodeHuffman's 8-bit table and bit-by-bit slow path, so that
+// even an inconsistent table decodes as image/jpeg decodes it.
+//
+// cnnpipe: this table is new; decodeAC reads it.
+func (h *huffman) buildACLut(t *[1 << acLutBits]uint32) {
+	for p := range t {
+		t[p] = 0
+		var sym uint8
+		l := 0
+		if v := h.lut[p>>(acLutBits-lutSize)]; v != 0 {
+			sym, l = uint8(v>>8), int(v&0xff)-1
+		} else {
+			for i, code := 0, int32(0); i < acLutBits; i++ {
+				if p>>(acLutBits-1-i)&1 != 0 {
+					code |= 1
+				}
+				if code <= h.maxCodes[i] {
+					if idx := h.valsIndices[i] + code - h.minCodes[i]; 0 <= idx && idx < maxNCodes {
+						sym, l = h.vals[idx], i+1
+					}
+					break
+				}
+				code <<= 1
+			}
+			if l == 0 {
+				continue
+			}
+		}
+		e := uint32(sym)<<8 | uint32(l)
+		if size := int(sym & 0x0f); size != 0 && l+size <= acLutBits {
+			// receiveExtend on the next size bits.
+			x := int32(p>>(acLutBits-l-size)) & (1<<size - 1)
+			if x < 1<<(size-1) {
+				x += (-1 << size) + 1
+			}
+			e |= uint32(l+size)<<4 | uint32(uint16(int16(x)))<<16
+		}
+		t[p] = e
+	}
 }
 
 // decodeHuffman returns the next Huffman-coded value from the bit-stream,

@@ -271,7 +271,7 @@ func (d *decoder) processSOS(n int) error {
 							d.eobRun--
 						} else {
 							// Decode the AC coefficients, as specified in section F.2.2.2.
-							if err := d.decodeAC(&b, &d.huff[acTable][scan[i].ta], zig, zigEnd, al); err != nil {
+							if err := d.decodeAC(&b, &d.huff[acTable][scan[i].ta], &d.acLut[scan[i].ta], zig, zigEnd, al); err != nil {
 								return err
 							}
 						}
@@ -326,11 +326,12 @@ func (d *decoder) processSOS(n int) error {
 // decodeAC decodes the AC coefficients zig..zigEnd of b, as specified in
 // section F.2.2.2 (the loop of image/jpeg's processSOS).
 //
-// cnnpipe: the bit accumulator lives in local variables, and decodeHuffman
-// and receiveExtend are inlined for the common case of enough buffered bits
-// and a code of at most lutSize bits; they are called, with d.bits written
-// back, otherwise.
-func (d *decoder) decodeAC(b *block, huff *huffman, zig, zigEnd int32, al uint32) error {
+// cnnpipe: the bit accumulator lives in local variables; a code of at most
+// acLutBits bits and, when they fit too, its magnitude bits are decoded by
+// one look-up in acl (see buildACLut); decodeHuffman and receiveExtend are
+// inlined for other short codes, and called, with d.bits written back,
+// otherwise.
+func (d *decoder) decodeAC(b *block, huff *huffman, acl *[1 << acLutBits]uint32, zig, zigEnd int32, al uint32) error {
 	a, n := d.bits.a, d.bits.n
 	for ; zig <= zigEnd; zig++ {
 		if n < 32 {
@@ -353,7 +354,21 @@ func (d *decoder) decodeAC(b *block, huff *huffman, zig, zigEnd int32, al uint32
 		}
 	filled:
 		var value uint8
-		if v := huff.lut[uint8(a>>uint32(n-lutSize))]; n >= lutSize && v != 0 {
+		if e := acl[(a>>uint32(n-acLutBits))&(1<<acLutBits-1)]; n >= acLutBits && e&0x0f != 0 {
+			// Code and, if lt != 0, coefficient in one look-up.
+			if lt := int32(e >> 4 & 0x0f); lt != 0 {
+				zig += int32(e >> 12 & 0x0f)
+				if zig > zigEnd {
+					n -= int32(e & 0x0f)
+					break
+				}
+				n -= lt
+				b[unzig[zig&63]] = int32(int16(e>>16)) << al
+				continue
+			}
+			n -= int32(e & 0x0f)
+			value = uint8(e >> 8)
+		} else if v := huff.lut[uint8(a>>uint32(n-lutSize))]; n >= lutSize && v != 0 {
 			n -= int32(v&0xff) - 1
 			value = uint8(v >> 8)
 		} else {
