@@ -12,7 +12,7 @@ var resampleAVX2 = cpu.X86.HasAVX2
 // layout); the last block is stored at dst+lastOff. half is 1<<(bits-1).
 //
 //go:noescape
-func hresampleAVX2(dst, src *uint8, idx, wt *int32, blocks, taps, lastOff int, bits uint, half int)
+func hresampleAVX2(dst, src *uint8, idx, base, wt *int32, blocks, taps, lastOff int, bits uint, half int)
 
 // vresampleAVX2 computes n >= 32 bytes, 32 at a time, the last 32 ending
 // at n; half is 1<<(bits-1).
@@ -21,7 +21,7 @@ func hresampleAVX2(dst, src *uint8, idx, wt *int32, blocks, taps, lastOff int, b
 func vresampleAVX2(dst, src *uint8, n, stride int, w *int32, rows int, bits uint, half int)
 
 func hresampleAsm(r *HResample, dst, src []uint8) bool {
-	hresampleAVX2(&dst[0], &src[0], &r.idx[0], &r.wt[0], len(r.idx)/8, r.wtaps, 4*(r.outW-8), r.bits, 1<<(r.bits-1))
+	hresampleAVX2(&dst[0], &src[0], &r.idx[0], &r.base[0], &r.wt[0], len(r.base), r.wtaps, 4*(r.outW-8), r.bits, 1<<(r.bits-1))
 	return true
 }
 

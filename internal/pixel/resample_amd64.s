@@ -36,22 +36,44 @@ DATA resampleP<>+16(SB)/8, $0x0000000600000002
 DATA resampleP<>+24(SB)/8, $0x0000000700000003
 GLOBL resampleP<>(SB), RODATA|NOPTR, $32
 
-// func hresampleAVX2(dst, src *uint8, idx, wt *int32, blocks, taps, lastOff int, bits uint, half int)
-TEXT ·hresampleAVX2(SB), NOSPLIT, $0-72
+// HRESAMPLE_TAP adds the products of the pixels in Y5 (one per output)
+// and the weights at (R9) to the channel sums Y0-Y3, and moves R9 to the
+// next tap's weights. Clobbers Y6, Y7.
+#define HRESAMPLE_TAP \
+	VMOVDQU (R9), Y6; \
+	VPSHUFB resampleR<>(SB), Y5, Y7; \
+	VPMULLD Y6, Y7, Y7; \
+	VPADDD  Y7, Y0, Y0; \
+	VPSHUFB resampleG<>(SB), Y5, Y7; \
+	VPMULLD Y6, Y7, Y7; \
+	VPADDD  Y7, Y1, Y1; \
+	VPSHUFB resampleB<>(SB), Y5, Y7; \
+	VPMULLD Y6, Y7, Y7; \
+	VPADDD  Y7, Y2, Y2; \
+	VPSRLD  $24, Y5, Y7; \
+	VPMULLD Y6, Y7, Y7; \
+	VPADDD  Y7, Y3, Y3; \
+	ADDQ    $32, R9
+
+// func hresampleAVX2(dst, src *uint8, idx, base, wt *int32, blocks, taps, lastOff int, bits uint, half int)
+TEXT ·hresampleAVX2(SB), NOSPLIT, $0-80
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
 	MOVQ idx+16(FP), R8
-	MOVQ wt+24(FP), R9
-	MOVQ blocks+32(FP), CX
-	MOVQ taps+40(FP), DX
-	MOVQ lastOff+48(FP), R13
+	MOVQ base+24(FP), R12
+	MOVQ wt+32(FP), R9
+	MOVQ blocks+40(FP), CX
+	MOVQ taps+48(FP), DX
+	MOVQ lastOff+56(FP), R13
 	ADDQ DI, R13
-	MOVQ bits+56(FP), AX
+	MOVQ bits+64(FP), AX
 	MOVQ AX, X15
 
-	// Y14: the rounding term 1<<(bits-1) in each dword.
-	MOVQ         half+64(FP), X14
+	// Y14: the rounding term 1<<(bits-1) in each dword; Y12: 1s.
+	MOVQ         half+72(FP), X14
 	VPBROADCASTD X14, Y14
+	VPCMPEQD     Y12, Y12, Y12
+	VPSRLD       $31, Y12, Y12
 
 block:
 	CMPQ CX, $1
@@ -64,30 +86,62 @@ notlast:
 	VMOVDQA Y14, Y1
 	VMOVDQA Y14, Y2
 	VMOVDQA Y14, Y3
-	MOVQ    SI, R10
 	MOVQ    DX, R11
+	MOVLQSX (R12), AX
+	TESTQ   AX, AX
+	JS      gather
+
+	// The block's taps lie in the 16 (24 when bit 0 of AX is set)
+	// pixels from byte AX&^1: Y13 holds their positions there for the
+	// first tap, one more for each next tap; VPERMD picks within each 8
+	// pixels and bits 3 and 4 of the position choose which 8.
+	BTRQ    $0, AX
+	VMOVDQU (SI)(AX*1), Y8
+	VMOVDQU 32(SI)(AX*1), Y9
+	JCS     perm24
+
+permtap:
+	VPERMD    Y8, Y13, Y5
+	VPERMD    Y9, Y13, Y10
+	VPSLLD    $28, Y13, Y11
+	VBLENDVPS Y11, Y10, Y5, Y5
+	VPADDD    Y12, Y13, Y13
+	HRESAMPLE_TAP
+	DECQ      R11
+	JNZ       permtap
+	JMP       store
+
+perm24:
+	VMOVDQU 64(SI)(AX*1), Y10
+
+perm24tap:
+	VPERMD    Y8, Y13, Y5
+	VPERMD    Y9, Y13, Y11
+	VPSLLD    $28, Y13, Y4
+	VBLENDVPS Y4, Y11, Y5, Y5
+	VPERMD    Y10, Y13, Y11
+	VPSLLD    $27, Y13, Y4
+	VBLENDVPS Y4, Y11, Y5, Y5
+	VPADDD    Y12, Y13, Y13
+	HRESAMPLE_TAP
+	DECQ      R11
+	JNZ       perm24tap
+	JMP       store
+
+gather:
+	// Y13 holds byte offsets of the windows; the base moves one pixel
+	// per tap.
+	MOVQ SI, R10
 
 tap:
 	VPCMPEQD   Y4, Y4, Y4
 	VPGATHERDD Y4, (R10)(Y13*1), Y5
-	VMOVDQU    (R9), Y6
-	VPSHUFB    resampleR<>(SB), Y5, Y7
-	VPMULLD    Y6, Y7, Y7
-	VPADDD     Y7, Y0, Y0
-	VPSHUFB    resampleG<>(SB), Y5, Y7
-	VPMULLD    Y6, Y7, Y7
-	VPADDD     Y7, Y1, Y1
-	VPSHUFB    resampleB<>(SB), Y5, Y7
-	VPMULLD    Y6, Y7, Y7
-	VPADDD     Y7, Y2, Y2
-	VPSRLD     $24, Y5, Y7
-	VPMULLD    Y6, Y7, Y7
-	VPADDD     Y7, Y3, Y3
+	HRESAMPLE_TAP
 	ADDQ       $4, R10
-	ADDQ       $32, R9
 	DECQ       R11
 	JNZ        tap
 
+store:
 	VPSRAD    X15, Y0, Y0
 	VPSRAD    X15, Y1, Y1
 	VPSRAD    X15, Y2, Y2
@@ -98,6 +152,7 @@ tap:
 	VPSHUFB   resampleT<>(SB), Y0, Y0
 	VMOVDQU   Y0, (DI)
 	ADDQ      $32, R8
+	ADDQ      $4, R12
 	ADDQ      $32, DI
 	DECQ      CX
 	JNZ       block

@@ -26,14 +26,18 @@ type HResample struct {
 	w                []int32
 	kind             []uint8 // per output: the Go loop that computes it
 
-	// AVX2 layout (asm only): blocks of 8 outputs, each reading a window
-	// of wtaps pixels from idx (byte offsets of window starts, moved left
-	// where the window would pass the row's end) with weights wt, tap by
-	// tap, 8 weights per tap. The last block overlaps the one before it
+	// AVX2 layout (asm only): blocks of 8 outputs, each output reading a
+	// window of wtaps pixels (its start moved left where the window would
+	// pass the row's end) with weights wt, tap by tap, 8 weights per tap.
+	// When the block's windows fit in the 16 pixels from byte base[b]
+	// (24 when bit 0 of base[b] is set), idx holds the windows' positions
+	// in them (the kernel permutes instead of gathering); otherwise
+	// base[b] is -1 and idx holds the windows' byte offsets. The last block overlaps the one before it
 	// when the width is not a multiple of 8.
 	asm   bool
 	wtaps int
 	idx   []int32
+	base  []int32
 	wt    []int32
 }
 
@@ -85,17 +89,37 @@ func (r *HResample) Set(srcW int, start, n []int, w []int32, taps int, bits uint
 	r.wtaps = wtaps
 	blocks := (outW + 7) / 8
 	r.idx = resize32(r.idx, 8*blocks)
+	r.base = resize32(r.base, blocks)
 	r.wt = resize32(r.wt, 8*blocks*wtaps)
 	clear(r.wt)
 	for b := range blocks {
 		o := min(8*b, outW-8)
+		lo, hi := srcW, 0
 		for k := range 8 {
 			i := o + k
 			ws := min(start[i], srcW-wtaps)
+			lo, hi = min(lo, ws), max(hi, ws+wtaps)
 			r.idx[8*b+k] = int32(4 * ws)
 			for j := range n[i] {
 				r.wt[(b*wtaps+start[i]-ws+j)*8+k] = w[i*taps+j]
 			}
+		}
+		r.base[b] = -1
+		// From base, every window ends within 16 (or 24) pixels: either
+		// base = lo, or base = srcW-16 (-24) < lo and windows end by srcW.
+		span := 0
+		switch {
+		case srcW >= 16 && hi-lo <= 16:
+			span = 16
+		case srcW >= 24 && hi-lo <= 24:
+			span = 24
+		default:
+			continue
+		}
+		base := min(lo, srcW-span)
+		r.base[b] = int32(4*base + span/24) // bit 0: 24 pixels
+		for k := range 8 {
+			r.idx[8*b+k] = r.idx[8*b+k]/4 - int32(base)
 		}
 	}
 }
