@@ -1,6 +1,7 @@
 package augment
 
 import (
+	"encoding/binary"
 	"fmt"
 	"image"
 	"image/color"
@@ -144,7 +145,10 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// warpEdge computes one output pixel whose taps may fall outside src.
+// warpEdge computes one output pixel whose taps may fall outside src:
+// taps outside take their pixel from border (or fill), and the four are
+// weighted at once with 16-bit weights (the interior's two 8-bit stages
+// round differently; the edges have always used this one).
 func warpEdge(o []uint8, src *image.NRGBA, sx, sy int64, border Border, fill color.NRGBA) {
 	iw, ih := src.Rect.Dx(), src.Rect.Dy()
 	x0, y0 := int(sx>>warpBits), int(sy>>warpBits)
@@ -152,31 +156,31 @@ func warpEdge(o []uint8, src *image.NRGBA, sx, sy int64, border Border, fill col
 		o[0], o[1], o[2], o[3] = fill.R, fill.G, fill.B, fill.A
 		return
 	}
-	fx := int32(sx>>(warpBits-8)) & 0xff
-	fy := int32(sy>>(warpBits-8)) & 0xff
-	fillPx := [4]int32{int32(fill.R), int32(fill.G), int32(fill.B), int32(fill.A)}
-	var acc [4]int32
-	taps := [4]struct {
-		x, y int
-		w    int32
-	}{{x0, y0, (256 - fx) * (256 - fy)}, {x0 + 1, y0, fx * (256 - fy)}, {x0, y0 + 1, (256 - fx) * fy}, {x0 + 1, y0 + 1, fx * fy}}
-	for _, t := range taps {
-		xi, yi := borderIndex(t.x, iw, border), borderIndex(t.y, ih, border)
+	fx := uint64(sx>>(warpBits-8)) & 0xff
+	fy := uint64(sy>>(warpBits-8)) & 0xff
+	xa, xb := borderIndex(x0, iw, border), borderIndex(x0+1, iw, border)
+	ya, yb := borderIndex(y0, ih, border), borderIndex(y0+1, ih, border)
+	fillPx := uint64(fill.R) | uint64(fill.G)<<8 | uint64(fill.B)<<16 | uint64(fill.A)<<24
+	tap := func(xi, yi int) uint64 {
 		if xi < 0 || yi < 0 {
-			for c := range 4 {
-				acc[c] += fillPx[c] * t.w
-			}
-			continue
+			return fillPx
 		}
-		p := src.Pix[yi*src.Stride+4*xi:]
-		for c := range 4 {
-			acc[c] += int32(p[c]) * t.w
-		}
+		return uint64(binary.LittleEndian.Uint32(src.Pix[yi*src.Stride+4*xi:]))
 	}
-	for c := range 4 {
-		o[c] = uint8((acc[c] + 32768) >> 16)
-	}
+	p00, p01, p10, p11 := tap(xa, ya), tap(xb, ya), tap(xa, yb), tap(xb, yb)
+	w00, w01 := (256-fx)*(256-fy), fx*(256-fy)
+	w10, w11 := (256-fx)*fy, fx*fy
+	// R and B (G and A) in the two 32-bit lanes of a uint64: the weights
+	// sum to 1<<16, so a lane holds at most 255<<16 + 1<<15.
+	rb := edgeRB(p00)*w00 + edgeRB(p01)*w01 + edgeRB(p10)*w10 + edgeRB(p11)*w11 + edgeRound
+	ga := edgeGA(p00)*w00 + edgeGA(p01)*w01 + edgeGA(p10)*w10 + edgeGA(p11)*w11 + edgeRound
+	o[0], o[1], o[2], o[3] = uint8(rb>>16), uint8(ga>>16), uint8(rb>>48), uint8(ga>>48)
 }
+
+const edgeRound = 1<<15 | 1<<47
+
+func edgeRB(p uint64) uint64 { return p&0xff | (p&0xff0000)<<16 }
+func edgeGA(p uint64) uint64 { return p>>8&0xff | (p&0xff000000)<<8 }
 
 // Rotate turns the image about its centre by an angle drawn uniformly from
 // Degrees (positive is counter-clockwise, as torchvision RandomRotation),
