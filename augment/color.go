@@ -7,11 +7,6 @@ import (
 	"github.com/cnnpipe/cnnpipe/internal/pixel"
 )
 
-// lumaSum returns PIL's "L" value (ITU-R 601-2 luma) of an RGB triple.
-func luma(r, g, b uint8) int32 {
-	return (19595*int32(r) + 38470*int32(g) + 7471*int32(b) + 0x8000) >> 16
-}
-
 // rows calls f for each row of dst and the matching row of src, as slices
 // of exactly 4×width bytes. dst and src have the same size and may be the
 // same image.
@@ -213,15 +208,8 @@ type Grayscale struct{}
 func (Grayscale) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	s.record("gray")
 	dst := s.target(img)
-	rows(dst, img, func(d, s []uint8) {
-		d = d[:len(s)]
-		for i := 0; i+3 < len(s); i += 4 {
-			p := s[i : i+4 : i+4]
-			l := uint8(luma(p[0], p[1], p[2]))
-			q := d[i : i+4 : i+4]
-			q[0], q[1], q[2], q[3] = l, l, l, p[3]
-		}
-	})
+	// A saturation factor of 0 leaves the luma in all three channels.
+	rows(dst, img, func(d, s []uint8) { pixel.Saturate(d, s, 0) })
 	return dst
 }
 
