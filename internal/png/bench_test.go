@@ -41,8 +41,7 @@ func benchFiles(b *testing.B) map[string][][]byte {
 }
 
 // BenchmarkDecode compares image/png followed by pipeline.ToNRGBA (what
-// the pipeline did before) with this package's Decoder using
-// klauspost/compress's flate (the default) and compress/flate.
+// the pipeline did before) with this package's Decoder.
 //
 //	go test -run '^$' -bench Decode -benchtime 2000x ./internal/png
 func BenchmarkDecode(b *testing.B) {
@@ -62,19 +61,16 @@ func BenchmarkDecode(b *testing.B) {
 				i++
 			}
 		})
-		for _, flate := range []string{"klauspost", "compress-flate"} {
-			b.Run(name+"/internal-png-"+flate, func(b *testing.B) {
-				defer png.UseStdFlate(flate == "compress-flate")()
-				var d png.Decoder
-				b.ReportAllocs()
-				i := 0
-				for b.Loop() {
-					if _, err := d.Decode(files[i%len(files)], alloc); err != nil {
-						b.Fatal(err)
-					}
-					i++
+		b.Run(name+"/internal-png", func(b *testing.B) {
+			var d png.Decoder
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if _, err := d.Decode(files[i%len(files)], alloc); err != nil {
+					b.Fatal(err)
 				}
-			})
-		}
+				i++
+			}
+		})
 	}
 }

@@ -1,7 +1,6 @@
 package png
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -9,10 +8,7 @@ import (
 	"hash/adler32"
 	"hash/crc32"
 	"image"
-	"io"
 	"sync"
-
-	kflate "github.com/klauspost/compress/flate"
 )
 
 // A FormatError reports that the input is not a valid PNG.
@@ -55,8 +51,9 @@ const (
 // checkTrailing.
 const zlibBlock = 4096
 
-// maxRowBuffer bounds the inflated rows a Decoder buffers at a time.
-const maxRowBuffer = 32 << 10
+// maxKeptRows is the largest inflated image a Decoder keeps its buffer
+// for between calls.
+const maxKeptRows = 4 << 20
 
 // maxKeptIDAT is the largest concatenation buffer (for images split into
 // several IDAT chunks) a Decoder keeps between calls.
@@ -103,32 +100,18 @@ func (in *info) bytesPerPixel() int {
 	return 1
 }
 
-// inflater is a raw deflate decompressor that can be reset.
-type inflater interface {
-	io.Reader
-	Reset(r io.Reader, dict []byte) error
-}
-
-// newInflater makes the decompressor Decoders use. klauspost/compress's
-// flate has a specialized path for *bytes.Reader input and decodes the
-// benchmark's images about 10% faster than compress/flate; both are
-// checked against image/png by the tests.
-var newInflater = func(r io.Reader) inflater { return kflate.NewReader(r).(inflater) }
-
-// A Decoder decodes PNG images, keeping its inflate state, checksum and
+// A Decoder decodes PNG images, keeping its inflate tables, checksum and
 // buffers between calls. The zero value is ready to use. A Decoder is not
 // safe for concurrent use; the package-level [Decode] keeps a pool of
 // them.
 type Decoder struct {
 	in    info
-	z     inflater
-	br    bytes.Reader
+	inf   inflater
 	adler hash.Hash32
 	idat  []byte // concatenated IDAT payloads when there are several
-	rows  []byte // inflated rows
-	prev  []byte // the previous row, filter byte included
+	rows  []byte // the inflated image
+	prev  []byte // a row of zeros: the one above the first
 	lut   [256][4]byte
-	one   [1]byte
 }
 
 var decoders = sync.Pool{New: func() any { return new(Decoder) }}
@@ -247,77 +230,59 @@ func (d *Decoder) pixels(stream []byte, img *image.NRGBA, rowSize, bpp int) erro
 		}
 		start = 6
 	}
-	d.br.Reset(stream[start:])
-	if d.z == nil {
-		d.z = newInflater(&d.br)
-	} else if err := d.z.Reset(&d.br, nil); err != nil {
-		return FormatError(err.Error())
-	}
 	if d.adler == nil {
 		d.adler = adler32.New()
 	}
-	d.adler.Reset()
 	if in.paletted() {
 		d.paletteLUT()
 	}
-
 	w, h := in.width, in.height
-	per := max(1, maxRowBuffer/rowSize)
-	if cap(d.rows) < per*rowSize {
-		d.rows = make([]byte, per*rowSize)
+	need := h * rowSize
+	if cap(d.rows) < need {
+		d.rows = make([]byte, need)
 	}
+	raw := d.rows[:need]
+	if cap(d.rows) > maxKeptRows {
+		d.rows = nil
+	}
+	used, err := d.inf.inflate(raw, stream[start:])
+	switch err {
+	case nil:
+	case errShortData, errInflateEOF:
+		return FormatError("not enough pixel data")
+	case errInflateLong:
+		return FormatError("too much pixel data")
+	default:
+		return FormatError(err.Error())
+	}
+	end := start + used
+	if len(stream)-end < 4 {
+		return FormatError("not enough pixel data (zlib checksum)")
+	}
+	d.adler.Reset()
+	d.adler.Write(raw)
+	if binary.BigEndian.Uint32(stream[end:]) != d.adler.Sum32() {
+		return FormatError("zlib: invalid checksum")
+	}
+	if err := d.checkTrailing(end + 4); err != nil {
+		return err
+	}
+
 	if cap(d.prev) < rowSize {
 		d.prev = make([]byte, rowSize)
 	}
 	prev := d.prev[:rowSize]
 	clear(prev)
-	for y := 0; y < h; {
-		n := min(per, h-y)
-		buf := d.rows[:n*rowSize]
-		if _, err := io.ReadFull(d.z, buf); err != nil {
-			if err == io.EOF || err == io.ErrUnexpectedEOF {
-				return FormatError(fmt.Sprintf("not enough pixel data (%d of %d rows)", y, h))
-			}
-			return FormatError(fmt.Sprintf("row %d: %v", y, err))
+	for y := 0; y < h; y++ {
+		cur := raw[y*rowSize : (y+1)*rowSize]
+		if err := unfilter(cur, prev, bpp); err != nil {
+			return FormatError(fmt.Sprintf("%s in row %d", err, y))
 		}
-		d.adler.Write(buf)
-		for i := 0; i < n; i++ {
-			cur := buf[i*rowSize : (i+1)*rowSize]
-			if err := unfilter(cur, prev, bpp); err != nil {
-				return FormatError(fmt.Sprintf("%s in row %d", err, y+i))
-			}
-			o := (y + i) * img.Stride
-			d.convert(img.Pix[o:o+4*w], cur[1:])
-			prev = cur
-		}
-		prev = d.prev[:copy(d.prev[:rowSize], prev)]
-		y += n
+		o := y * img.Stride
+		d.convert(img.Pix[o:o+4*w], cur[1:])
+		prev = cur
 	}
-
-	// The stream must end here: no more pixel data, then the checksum.
-	var n int
-	var err error
-	for i := 0; n == 0 && err == nil; i++ {
-		if i == 100 {
-			return FormatError(io.ErrNoProgress.Error())
-		}
-		n, err = d.z.Read(d.one[:])
-	}
-	if n != 0 {
-		return FormatError("too much pixel data")
-	}
-	if err != io.EOF {
-		return FormatError(err.Error())
-	}
-	rest := d.br.Len()
-	if rest < 4 {
-		return FormatError("not enough pixel data (zlib checksum)")
-	}
-	end := len(stream) - rest
-	if binary.BigEndian.Uint32(stream[end:]) != d.adler.Sum32() {
-		return FormatError("zlib: invalid checksum")
-	}
-	return d.checkTrailing(end + 4)
+	return nil
 }
 
 // checkTrailing refuses bytes after the end of the zlib stream (at

@@ -26,29 +26,22 @@ func reference(data []byte) (*image.NRGBA, error) {
 	return pipeline.ToNRGBA(img, nil), nil
 }
 
-// check decodes data with a fresh and a reused Decoder, with both
-// inflaters, and compares with reference: same error/no-error, same
-// pixels.
+// check decodes data with a fresh and a reused Decoder and compares with
+// reference: same error/no-error, same pixels.
 func check(t *testing.T, name string, data []byte, d *png.Decoder) {
 	t.Helper()
 	want, wantErr := reference(data)
-	for _, std := range []bool{false, true} {
-		restore := png.UseStdFlate(std)
-		for _, dec := range []*png.Decoder{new(png.Decoder), d} {
-			got, err := dec.Decode(data, nil)
-			if (err != nil) != (wantErr != nil) {
-				restore()
-				t.Fatalf("%s (std flate %v): error %v, image/png: %v", name, std, err, wantErr)
-			}
-			if err != nil {
-				continue
-			}
-			if got.Rect != want.Rect || got.Stride != want.Stride || !bytes.Equal(got.Pix, want.Pix) {
-				restore()
-				t.Fatalf("%s (std flate %v): pixels differ from image/png + pipeline.ToNRGBA: %s", name, std, firstDiff(got, want))
-			}
+	for _, dec := range []*png.Decoder{new(png.Decoder), d} {
+		got, err := dec.Decode(data, nil)
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("%s: error %v, image/png: %v", name, err, wantErr)
 		}
-		restore()
+		if err != nil {
+			continue
+		}
+		if got.Rect != want.Rect || got.Stride != want.Stride || !bytes.Equal(got.Pix, want.Pix) {
+			t.Fatalf("%s: pixels differ from image/png + pipeline.ToNRGBA: %s", name, firstDiff(got, want))
+		}
 	}
 }
 
@@ -220,6 +213,10 @@ func TestDecodeCorrupt(t *testing.T) {
 		rawPNG{w: 4, h: 4, depth: 8, ct: 2, trns: []byte{0, 1, 0, 2, 0, 3}, filter: -1, seed: 3}.encode(),
 		rawPNG{w: 9, h: 2, depth: 8, ct: 0, filter: 4, seed: 4}.encode(),
 		rawPNG{w: 3, h: 5, depth: 8, ct: 6, filter: -1, seed: 5, level: 9}.encode(),
+		// Stored, fixed-Huffman and dynamic-Huffman deflate blocks.
+		rawPNG{w: 7, h: 3, depth: 8, ct: 0, filter: 0, seed: 6, level: stored}.encode(),
+		rawPNG{w: 2, h: 2, depth: 8, ct: 0, filter: 0, seed: 7, level: 9}.encode(),
+		rawPNG{w: 40, h: 4, depth: 8, ct: 0, filter: 2, seed: 8, level: 9}.encode(),
 	}
 	for fi, data := range files {
 		for n := 0; n < len(data); n++ {

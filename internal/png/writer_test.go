@@ -22,6 +22,9 @@ type rawPNG struct {
 	extra           []byte // appended to the zlib stream in the last IDAT chunk
 }
 
+// stored is the rawPNG level for deflate's stored blocks.
+const stored = -10
+
 var adam7 = [7][4]int{{8, 8, 0, 0}, {8, 8, 4, 0}, {4, 8, 0, 4}, {4, 4, 2, 0}, {2, 4, 0, 2}, {2, 2, 1, 0}, {1, 2, 0, 1}}
 
 func channels(ct int) int {
@@ -94,8 +97,11 @@ func (p rawPNG) encode() []byte {
 	}
 	var z bytes.Buffer
 	level := p.level
-	if level == 0 {
+	switch level {
+	case 0:
 		level = zlib.BestSpeed
+	case stored:
+		level = zlib.NoCompression
 	}
 	zw, _ := zlib.NewWriterLevel(&z, level)
 	zw.Write(raw)
