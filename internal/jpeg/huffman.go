@@ -9,6 +9,7 @@ package jpeg
 import (
 	"encoding/binary"
 	"io"
+	"sync"
 )
 
 // maxCodeLength is the maximum (inclusive) number of bits in a Huffman code.
@@ -211,7 +212,7 @@ func (d *decoder) processDHT(n int) error {
 			c <<= 1
 		}
 		if tc == acTable {
-			h.buildACLut(&d.acLut[th])
+			d.acLut[th] = h.acLutFor(d.tmp[1:17])
 		}
 	}
 	return nil
@@ -219,6 +220,44 @@ func (d *decoder) processDHT(n int) error {
 
 // acLutBits is the lookahead of the AC tables built by buildACLut.
 const acLutBits = 10
+
+// acLutCache shares the tables of buildACLut between decodes, keyed by
+// the DHT bytes they are built from: most files use one of a few Huffman
+// tables (libjpeg's defaults, or their encoder's).
+var acLutCache struct {
+	sync.Mutex
+	m map[string]*[1 << acLutBits]uint32
+}
+
+// maxCachedACLuts bounds acLutCache (4 kB per table); when it is full,
+// tables are built per decode.
+const maxCachedACLuts = 64
+
+// emptyACLut is the table of an undefined Huffman table: no entries.
+var emptyACLut [1 << acLutBits]uint32
+
+// acLutFor returns buildACLut's table for h, whose DHT code counts are
+// counts, from acLutCache or built. The table must not be modified.
+func (h *huffman) acLutFor(counts []byte) *[1 << acLutBits]uint32 {
+	key := string(counts) + string(h.vals[:h.nCodes])
+	acLutCache.Lock()
+	t := acLutCache.m[key]
+	acLutCache.Unlock()
+	if t != nil {
+		return t
+	}
+	t = new([1 << acLutBits]uint32)
+	h.buildACLut(t)
+	acLutCache.Lock()
+	if acLutCache.m == nil {
+		acLutCache.m = map[string]*[1 << acLutBits]uint32{}
+	}
+	if len(acLutCache.m) < maxCachedACLuts {
+		acLutCache.m[key] = t
+	}
+	acLutCache.Unlock()
+	return t
+}
 
 // buildACLut fills t, for every acLutBits-bit lookahead p, with what
 // decodeHuffman(h) followed by receiveExtend returns when p are the next

@@ -33,7 +33,7 @@ func TestACLut(t *testing.T) {
 		if err := d.processDHT(len(seg)); err != nil {
 			t.Fatalf("table %d: %v", iter, err)
 		}
-		h, lut := &d.huff[acTable][0], &d.acLut[0]
+		h, lut := &d.huff[acTable][0], d.acLut[0]
 		for p, e := range lut {
 			if e&0x0f == 0 {
 				continue

@@ -134,9 +134,9 @@ type decoder struct {
 	comp       [maxComponents]component
 	progCoeffs [maxComponents][]block // Saved state between progressive-mode scans.
 	huff       [maxTc + 1][maxTh + 1]huffman
-	// acLut holds the lookahead tables of the AC Huffman tables: see
-	// buildACLut.
-	acLut [maxTh + 1][1 << acLutBits]uint32
+	// acLut holds the lookahead tables of the AC Huffman tables (nil when
+	// undefined): see buildACLut. They are shared: read only.
+	acLut [maxTh + 1]*[1 << acLutBits]uint32
 	quant [maxTq + 1]block // Quantization tables, in zig-zag order.
 	// qnat holds the quantization tables in natural order, for the
 	// dequantization fused with the inverse DCT.

@@ -271,7 +271,11 @@ func (d *decoder) processSOS(n int) error {
 							d.eobRun--
 						} else {
 							// Decode the AC coefficients, as specified in section F.2.2.2.
-							if err := d.decodeAC(&b, &d.huff[acTable][scan[i].ta], &d.acLut[scan[i].ta], zig, zigEnd, al); err != nil {
+							acl := d.acLut[scan[i].ta]
+							if acl == nil {
+								acl = &emptyACLut
+							}
+							if err := d.decodeAC(&b, &d.huff[acTable][scan[i].ta], acl, zig, zigEnd, al); err != nil {
 								return err
 							}
 						}
