@@ -19,6 +19,14 @@
 //     the same integer arithmetic), level shift, clipping and the store of
 //     each 8x8 block are one AVX2 kernel on amd64, processing the block's
 //     eight rows (then columns) in the lanes of 256-bit registers.
+//   - Huffman decoding keeps 64 bits in hand, refilled up to 8 bytes at a
+//     time from the buffer (stopping before any 0xff, which image/jpeg's
+//     byte-stuffing code still handles), with the accumulator in local
+//     variables in the AC loop; a 10-bit look-up table gives the code and,
+//     when its magnitude bits fit too, the coefficient in one step. The
+//     table is built by replaying image/jpeg's decodeHuffman and
+//     receiveExtend, so the same bits decode the same way, and is shared
+//     between decodes of files with the same table.
 //   - Decoder state is pooled. There is no encoder.
 //
 // Everything else — baseline, extended and progressive scans, restart
