@@ -8,10 +8,11 @@ import (
 
 // This file is a DEFLATE (RFC 1951) decoder for a whole stream held in
 // memory, inflating into an output buffer of known size: PNG pixel data.
-// Inflating straight into the output (which doubles as the window), with
-// a 64-bit bit buffer refilled eight bytes at a time, is about twice as
-// fast as compress/flate or klauspost/compress/flate reading through an
-// io.ByteReader. It accepts exactly the streams compress/flate accepts
+// It inflates straight into the output (which doubles as the window),
+// with a 64-bit bit buffer refilled eight bytes at a time and no state
+// to reset between images beyond the tables. On the 120x60 shapes PNGs it
+// takes the same CPU time as klauspost/compress/flate over a
+// *bytes.Reader and ~20% less than compress/flate. It accepts exactly the streams compress/flate accepts
 // (image/png's decompressor): the same checks on block types, code
 // lengths (complete codes, or a single code of length 1), repeat codes,
 // symbols and distances, and it consumes the same number of bytes, so
