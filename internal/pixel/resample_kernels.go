@@ -5,20 +5,18 @@ import (
 	"fmt"
 )
 
-// Separable resampling in fixed point: a 1-D pass computes each output
-// channel as
+// HResample is a prepared horizontal resampling of RGBA rows, the first
+// pass of a separable resize: output pixel i reads n[i] source pixels
+// starting at start[i] with weights w[i·taps : i·taps+n[i]] (see
+// [HResample.Set]) scaled by 1<<bits, each channel being
 //
-//	clamp((Σ_j in_j·w_j + 1<<(bits-1)) >> bits, 0, 255)
+//	clamp((Σ_j p_j·w_j + 1<<(bits-1)) >> bits, 0, 255)
 //
 // in int32 arithmetic (wrapping, as Go's int32 and the AVX2 lanes do; the
 // shift is arithmetic). With non-negative weights that sum to at most
-// 1<<bits nothing wraps or clamps. [HResample] runs the horizontal pass
-// over RGBA rows, [VResample] the vertical pass over byte rows.
-
-// HResample is a prepared horizontal resampling of RGBA rows: output pixel
-// i reads n[i] source pixels starting at start[i] with weights
-// w[i·taps : i·taps+n[i]] (see [HResample.Set]). The zero value is ready
-// for Set; Set again to reuse its memory for other coefficients.
+// 1<<bits (and bits <= 22) nothing wraps or clamps. [VResample] is the
+// vertical pass. The zero value is ready for Set; Set again to reuse its
+// memory for other coefficients.
 type HResample struct {
 	srcW, outW, taps int
 	bits             uint
@@ -32,8 +30,9 @@ type HResample struct {
 	// When the block's windows fit in the 16 pixels from byte base[b]
 	// (24 when bit 0 of base[b] is set), idx holds the windows' positions
 	// in them (the kernel permutes instead of gathering); otherwise
-	// base[b] is -1 and idx holds the windows' byte offsets. The last block overlaps the one before it
-	// when the width is not a multiple of 8.
+	// base[b] is -1 and idx holds the windows' byte offsets. The last
+	// block overlaps the one before it when the width is not a multiple
+	// of 8.
 	asm   bool
 	wtaps int
 	idx   []int32
