@@ -88,9 +88,13 @@ var touchSink uint8
 // touchRows reads one byte of every cache line of src's rows, in order,
 // so that the warp's scattered reads (rows crossed diagonally) find them
 // in cache instead of missing on each: a sequential sweep is what the
-// hardware prefetchers handle well.
+// hardware prefetchers handle well. Sources too large to stay in a
+// last-level cache are left alone.
 func touchRows(src *image.NRGBA) {
 	w, h := src.Rect.Dx(), src.Rect.Dy()
+	if 4*w*h > 16<<20 {
+		return
+	}
 	var acc uint8
 	for y := 0; y < h; y++ {
 		row := src.Pix[y*src.Stride : y*src.Stride+4*w]
