@@ -74,7 +74,7 @@ func init() {
 	RegisterDecoder(Decoder{Name: "png", Magic: []string{"\x89PNG\r\n\x1a\n"}, Extensions: []string{".png"}, DecodeConfig: png.DecodeConfig, Decode: png.Decode, DecodeNRGBA: fastpng.Decode})
 	// JPEG: internal/jpeg, image/jpeg's decoder made faster; it returns
 	// the same pixels, YCbCr images as *image.NRGBA.
-	RegisterDecoder(Decoder{Name: "jpeg", Magic: []string{"\xff\xd8"}, Extensions: []string{".jpg", ".jpeg"}, DecodeConfig: jpeg.DecodeConfig, Decode: jpeg.Decode})
+	RegisterDecoder(Decoder{Name: "jpeg", Magic: []string{"\xff\xd8"}, Extensions: []string{".jpg", ".jpeg"}, DecodeConfig: jpeg.DecodeConfig, Decode: jpeg.Decode, DecodeNRGBA: jpeg.DecodeNRGBA})
 	RegisterDecoder(Decoder{Name: "gif", Magic: []string{"GIF87a", "GIF89a"}, Extensions: []string{".gif"}, DecodeConfig: gif.DecodeConfig, Decode: gif.Decode})
 	RegisterDecoder(Decoder{Name: "bmp", Magic: []string{"BM????\x00\x00\x00\x00"}, Extensions: []string{".bmp"}, DecodeConfig: bmp.DecodeConfig, Decode: bmp.Decode})
 	RegisterDecoder(Decoder{Name: "tiff", Magic: []string{"II*\x00", "MM\x00*"}, Extensions: []string{".tif", ".tiff"}, DecodeConfig: tiff.DecodeConfig, Decode: tiff.Decode})

@@ -194,7 +194,7 @@ func (d benchDecoder) use() func() {
 func jpegDecoders() []benchDecoder {
 	def, _ := loaders.LookupDecoder("jpeg")
 	std := def
-	std.DecodeConfig, std.Decode = jpeg.DecodeConfig, jpeg.Decode
+	std.DecodeConfig, std.Decode, std.DecodeNRGBA = jpeg.DecodeConfig, jpeg.Decode, nil
 	out := []benchDecoder{{"stdlib", std}, {"go", def}}
 	if d, err := jpegturbo.Decoder(); err == nil {
 		out = append(out, benchDecoder{"turbo", d})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image"
 	"image/color"
+	"image/draw"
 	"io"
 	"sync"
 
@@ -26,6 +27,53 @@ func Decode(r io.Reader) (image.Image, error) {
 // DecodeBytes is Decode on an in-memory file.
 func DecodeBytes(data []byte) (image.Image, error) {
 	return Decode(bytes.NewReader(data))
+}
+
+// DecodeNRGBA decodes a whole in-memory JPEG file to an *image.NRGBA with
+// its Rect at the origin and Stride 4*width, as loaders.Decoder's
+// DecodeNRGBA specifies: the pixels are those of Decode's image converted
+// as pipeline.ToNRGBA converts them (YCbCr as Decode does, gray as R=G=B,
+// others through image/draw), and it fails exactly when Decode fails. The
+// image comes from alloc(width, height) when alloc is not nil (its pixels
+// may hold anything: all are overwritten), else from image.NewNRGBA. It is
+// safe for concurrent use.
+func DecodeNRGBA(data []byte, alloc func(w, h int) *image.NRGBA) (*image.NRGBA, error) {
+	d := decoders.Get().(*decoder)
+	defer d.release()
+	d.alloc = alloc
+	img, err := d.decode(bytes.NewReader(data), false)
+	if err != nil {
+		return nil, err
+	}
+	if m, ok := img.(*image.NRGBA); ok {
+		return m, nil // YCbCr, converted by toNRGBA into alloc's image
+	}
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	dst := newNRGBA(alloc, w, h)
+	if m, ok := img.(*image.Gray); ok {
+		for y := 0; y < h; y++ {
+			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):][:w]
+			o := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
+			for x, v := range row {
+				o[4*x], o[4*x+1], o[4*x+2], o[4*x+3] = v, v, v, 0xff
+			}
+		}
+		return dst, nil
+	}
+	draw.Draw(dst, dst.Rect, img, b.Min, draw.Src)
+	return dst, nil
+}
+
+// newNRGBA returns a w×h image at the origin with Stride 4*w from alloc,
+// or a new one when alloc is nil or gives another shape.
+func newNRGBA(alloc func(w, h int) *image.NRGBA, w, h int) *image.NRGBA {
+	if alloc != nil {
+		if m := alloc(w, h); m != nil && m.Rect == image.Rect(0, 0, w, h) && m.Stride == 4*w && len(m.Pix) >= 4*w*h {
+			return m
+		}
+	}
+	return image.NewNRGBA(image.Rect(0, 0, w, h))
 }
 
 // DecodeConfig returns the color model and dimensions of a JPEG image
@@ -89,12 +137,12 @@ func putPlanes(p *[]byte) {
 	}
 }
 
-// toNRGBA converts d.img3 to a new *image.NRGBA, with the arithmetic of
+// toNRGBA converts d.img3 to an *image.NRGBA from d.alloc (or new), with the arithmetic of
 // color.YCbCrToRGB and the chroma sample of image.YCbCr.COffset.
 func (d *decoder) toNRGBA() *image.NRGBA {
 	m := d.img3
 	w, h := m.Rect.Dx(), m.Rect.Dy()
-	dst := image.NewNRGBA(image.Rect(0, 0, w, h))
+	dst := newNRGBA(d.alloc, w, h)
 	hs, vs := subsampleShifts(m.SubsampleRatio)
 	for y := 0; y < h; y++ {
 		yo := y * m.YStride

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/draw"
 	stdjpeg "image/jpeg"
 	"math/rand/v2"
 	"os"
@@ -108,11 +109,50 @@ func check(t *testing.T, name string, data []byte) {
 		if err.Error() != werr.Error() {
 			t.Fatalf("%s: error %q; image/jpeg: %q", name, err, werr)
 		}
+		if _, err := DecodeNRGBA(data, garbageAlloc); err == nil || err.Error() != werr.Error() {
+			t.Fatalf("%s: DecodeNRGBA error %v; image/jpeg: %q", name, err, werr)
+		}
 		return
 	}
 	if d := samePixels(g, w); d != "" {
 		t.Fatalf("%s: %s", name, d)
 	}
+	n, err := DecodeNRGBA(data, garbageAlloc)
+	if err != nil {
+		t.Fatalf("%s: DecodeNRGBA: %v; Decode succeeded", name, err)
+	}
+	if d := samePixels(n, wantNRGBA(w)); d != "" {
+		t.Fatalf("%s: DecodeNRGBA: %s", name, d)
+	}
+}
+
+// garbageAlloc returns images full of noise, as a recycling pool may.
+func garbageAlloc(w, h int) *image.NRGBA {
+	m := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for i := range m.Pix {
+		m.Pix[i] = uint8(i*7 + 3)
+	}
+	return m
+}
+
+// wantNRGBA converts want's image as pipeline.ToNRGBA does.
+func wantNRGBA(img image.Image) *image.NRGBA {
+	if m, ok := img.(*image.NRGBA); ok {
+		return m
+	}
+	b := img.Bounds()
+	dst := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	if m, ok := img.(*image.Gray); ok {
+		for y := 0; y < b.Dy(); y++ {
+			for x := 0; x < b.Dx(); x++ {
+				v := m.GrayAt(b.Min.X+x, b.Min.Y+y).Y
+				dst.SetNRGBA(x, y, color.NRGBA{v, v, v, 0xff})
+			}
+		}
+		return dst
+	}
+	draw.Draw(dst, dst.Rect, img, b.Min, draw.Src)
+	return dst
 }
 
 // testImage is a synthetic picture with edges, gradients and noise, so

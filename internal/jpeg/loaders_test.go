@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	stdjpeg "image/jpeg"
 	"os"
+	"path/filepath"
 	"testing"
 
+	"github.com/cnnpipe/cnnpipe/internal/jpeg"
 	"github.com/cnnpipe/cnnpipe/loaders"
+	"github.com/cnnpipe/cnnpipe/pipeline"
 )
 
 // sofSize returns data with the frame size in its SOF0/SOF2 header set to
@@ -56,6 +60,35 @@ func TestLoadersUseThisDecoder(t *testing.T) {
 		_, _, err := loaders.Decode(sofSize(t, data, tc.w, tc.h), tc.limit)
 		if !errors.Is(err, tc.want) && !(tc.want == nil && err == nil) {
 			t.Errorf("%dx%d, limit %d: %v, want %v", tc.w, tc.h, tc.limit, err, tc.want)
+		}
+	}
+}
+
+// TestDecodeNRGBAMatchesToNRGBA checks DecodeNRGBA's contract with the
+// pipeline: the pixels of image/jpeg's image converted by
+// pipeline.ToNRGBA, for every committed sample (gray, RGB, CMYK, YCCK
+// included).
+func TestDecodeNRGBAMatchesToNRGBA(t *testing.T) {
+	paths, _ := filepath.Glob("testdata/*.jpeg")
+	if len(paths) < 20 {
+		t.Fatalf("only %d files", len(paths))
+	}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		std, err := stdjpeg.Decode(bytes.NewReader(data))
+		got, gerr := jpeg.DecodeNRGBA(data, nil)
+		if (err == nil) != (gerr == nil) {
+			t.Fatalf("%s: DecodeNRGBA error %v, image/jpeg %v", p, gerr, err)
+		}
+		if err != nil {
+			continue
+		}
+		want := pipeline.ToNRGBA(std, nil)
+		if got.Rect != want.Rect || got.Stride != want.Stride || !bytes.Equal(got.Pix, want.Pix) {
+			t.Errorf("%s: DecodeNRGBA differs from pipeline.ToNRGBA(image/jpeg.Decode)", p)
 		}
 	}
 }

@@ -143,7 +143,9 @@ type decoder struct {
 	qnat [maxTq + 1]block
 	// planes is the pooled buffer behind img3 and blackPix.
 	planes *[]byte
-	tmp    [2 * blockSize]byte
+	// alloc, if not nil, provides the *image.NRGBA of a YCbCr image.
+	alloc func(w, h int) *image.NRGBA
+	tmp   [2 * blockSize]byte
 }
 
 // fill fills up the d.bytes.buf buffer from the underlying io.Reader. It
