@@ -15,6 +15,9 @@
 //     sample as image.YCbCr.COffset picks it) runs row by row through
 //     internal/pixel.YCbCrRow (AVX2 on amd64) right after the last scan,
 //     from planes that are pooled and reused rather than returned.
+//   - DecodeNRGBA decodes any JPEG straight into an *image.NRGBA the
+//     caller provides (a recycled buffer), with the pixels
+//     pipeline.ToNRGBA would give; loaders registers it for JPEG.
 //   - Dequantization, the inverse DCT (image/jpeg's Loeffler algorithm,
 //     the same integer arithmetic), level shift, clipping and the store of
 //     each 8x8 block are one AVX2 kernel on amd64, processing the block's
