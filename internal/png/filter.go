@@ -25,14 +25,33 @@ func unfilter(cur, prev []byte, bpp int) error {
 	switch ft {
 	case ftNone:
 	case ftSub:
+		if bpp == 1 {
+			// The running sum in a register, not reloaded from memory.
+			var a uint8
+			for i, c := range cdat {
+				a += c
+				cdat[i] = a
+			}
+			return nil
+		}
 		for i := bpp; i < len(cdat); i++ {
 			cdat[i] += cdat[i-bpp]
 		}
 	case ftUp:
+		pdat = pdat[:len(cdat)]
 		for i, p := range pdat {
 			cdat[i] += p
 		}
 	case ftAverage:
+		if bpp == 1 {
+			var a uint8
+			pdat = pdat[:len(cdat)]
+			for i, c := range cdat {
+				a = c + uint8((uint(a)+uint(pdat[i]))>>1)
+				cdat[i] = a
+			}
+			return nil
+		}
 		for i := 0; i < bpp && i < len(cdat); i++ {
 			cdat[i] += pdat[i] / 2
 		}
