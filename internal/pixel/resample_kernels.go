@@ -33,11 +33,18 @@ type HResample struct {
 	// base[b] is -1 and idx holds the windows' byte offsets. The last
 	// block overlaps the one before it when the width is not a multiple
 	// of 8.
+	// With byte8 (all weights multiples of 256 in 16-bit fixed point,
+	// non-negative, summing to at most 1<<16), the kernel works in 16-bit
+	// lanes with the weights >> 8 in wt8: per block and tap, 16 words for
+	// outputs 0, 1, 4, 5 and 16 for 2, 3, 6, 7, each weight repeated for
+	// the four channels.
 	asm   bool
+	byte8 bool
 	wtaps int
 	idx   []int32
 	base  []int32
 	wt    []int32
+	wt8   []uint16
 }
 
 // Kinds of output pixel for the Go loops; the packed ones need
@@ -71,13 +78,18 @@ func (r *HResample) Set(srcW int, start, n []int, w []int32, taps int, bits uint
 	}
 	r.kind = r.kind[:outW]
 	wtaps := 1
+	byte8 := bits == 16
 	for i := range outW {
 		if start[i] < 0 || n[i] < 0 || n[i] > taps || start[i]+n[i] > srcW {
 			panic(fmt.Sprintf("pixel: HResample.Set: output %d reads %d pixels from %d of %d", i, n[i], start[i], srcW))
 		}
 		r.start[i], r.n[i] = int32(start[i]), int32(n[i])
-		r.kind[i] = resampleKind(r.w[i*taps:i*taps+n[i]], bits)
+		ws := r.w[i*taps : i*taps+n[i]]
+		r.kind[i] = resampleKind(ws, bits)
 		wtaps = max(wtaps, n[i])
+		for _, wj := range ws {
+			byte8 = byte8 && r.kind[i] != hGeneric && wj&255 == 0
+		}
 	}
 	r.asm = resampleAVX2 && outW >= 8 && srcW >= wtaps && srcW <= 1<<29
 	if !r.asm {
@@ -119,6 +131,21 @@ func (r *HResample) Set(srcW int, start, n []int, w []int32, taps int, bits uint
 		r.base[b] = int32(4*base + span/24) // bit 0: 24 pixels
 		for k := range 8 {
 			r.idx[8*b+k] = r.idx[8*b+k]/4 - int32(base)
+		}
+	}
+	r.byte8 = byte8
+	if !byte8 {
+		return
+	}
+	if cap(r.wt8) < 4*len(r.wt) {
+		r.wt8 = make([]uint16, 4*len(r.wt))
+	}
+	r.wt8 = r.wt8[:4*len(r.wt)]
+	for t := range len(r.wt) / 8 { // block b, tap j: t = b·wtaps + j
+		for k := range 8 {
+			v := uint16(r.wt[8*t+k] >> 8)
+			o := 32*t + 16*(k>>1&1) + 4*(k&1+2*(k>>2))
+			r.wt8[o], r.wt8[o+1], r.wt8[o+2], r.wt8[o+3] = v, v, v, v
 		}
 	}
 }

@@ -9,18 +9,19 @@ import (
 
 // resampleWeights returns n weights of the given mode, scaled by 1<<bits:
 // "sum" non-negative summing to exactly 1<<bits (sometimes multiples of
-// 256, sometimes one full weight), "neg" some negative, summing to 1<<bits
-// (results clamp), "any" random int32 (sums wrap).
+// 256, sometimes one full weight), "sum8" the same always in multiples of
+// 256 (the 8-bit kernels, with bits = 16), "neg" some negative, summing to
+// 1<<bits (results clamp), "any" random int32 (sums wrap).
 func resampleWeights(rng *rand.Rand, mode string, n int, bits uint) []int32 {
 	w := make([]int32, n)
 	one := int64(1) << bits
 	switch mode {
-	case "sum":
+	case "sum", "sum8":
 		if n == 0 {
 			return w
 		}
 		left := one
-		byte8 := bits == 16 && rng.IntN(3) == 0
+		byte8 := bits == 16 && (mode == "sum8" || rng.IntN(3) == 0)
 		for j := range n - 1 {
 			v := rng.Int64N(left + 1)
 			if rng.IntN(4) == 0 {
@@ -99,7 +100,7 @@ func resampleCase(rng *rand.Rand, mode string, srcW, outW, taps int, bits uint) 
 func TestHResampleMatchesGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	var r HResample
-	for _, mode := range []string{"sum", "neg", "any"} {
+	for _, mode := range []string{"sum", "sum8", "neg", "any"} {
 		for outW := 0; outW <= 70; outW++ {
 			for trial := range 6 {
 				srcW := 1 + rng.IntN(80)
@@ -108,7 +109,7 @@ func TestHResampleMatchesGo(t *testing.T) {
 					taps = min(srcW, 13)
 				}
 				bits := uint(16)
-				if mode != "sum" || rng.IntN(3) == 0 {
+				if mode != "sum" && mode != "sum8" || mode == "sum" && rng.IntN(3) == 0 {
 					bits = []uint{22, 16, 14, 1, 30}[rng.IntN(5)]
 				}
 				start, n, w := resampleCase(rng, mode, srcW, outW, taps, bits)
@@ -163,7 +164,7 @@ func TestVResampleMatchesGo(t *testing.T) {
 	for n := 0; n <= 70; n++ {
 		lengths = append(lengths, n)
 	}
-	for _, mode := range []string{"sum", "neg", "any"} {
+	for _, mode := range []string{"sum", "sum8", "neg", "any"} {
 		for _, n := range lengths {
 			for trial := range 8 {
 				rows := rng.IntN(10)
@@ -171,7 +172,7 @@ func TestVResampleMatchesGo(t *testing.T) {
 					rows = 2 + trial // the unrolled loops
 				}
 				bits := uint(16)
-				if mode != "sum" || trial%3 == 0 {
+				if mode != "sum" && mode != "sum8" || mode == "sum" && trial%3 == 0 {
 					bits = []uint{22, 16, 14, 1, 30}[rng.IntN(5)]
 				}
 				w := resampleWeights(rng, mode, rows, bits)
@@ -251,8 +252,8 @@ func FuzzHResample(f *testing.F) {
 		rng := rand.New(rand.NewPCG(seed, 2))
 		sw := 1 + int(srcW)
 		tp := 1 + int(taps)%min(sw, 16)
-		m := []string{"sum", "neg", "any"}[mode%3]
-		bits := []uint{16, 22, 1, 30, 8}[int(mode/3)%5]
+		m := []string{"sum", "sum8", "neg", "any"}[mode%4]
+		bits := []uint{16, 22, 1, 30, 8}[int(mode/4)%5]
 		start, n, w := resampleCase(rng, m, sw, int(outW), tp, bits)
 		var r HResample
 		r.Set(sw, start, n, w, tp, bits)
@@ -276,8 +277,8 @@ func FuzzVResample(f *testing.F) {
 	f.Fuzz(func(t *testing.T, seed uint64, n uint16, rows, mode uint8) {
 		rng := rand.New(rand.NewPCG(seed, 3))
 		nb, nr := int(n)%2048, int(rows)%12
-		m := []string{"sum", "neg", "any"}[mode%3]
-		bits := []uint{16, 22, 1, 30, 8}[int(mode/3)%5]
+		m := []string{"sum", "sum8", "neg", "any"}[mode%4]
+		bits := []uint{16, 22, 1, 30, 8}[int(mode/4)%5]
 		w := resampleWeights(rng, m, nr, bits)
 		stride := nb + rng.IntN(5)
 		src := make([]uint8, max(nr-1, 0)*stride+nb)
