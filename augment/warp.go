@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"sync/atomic"
 
 	"github.com/cnnpipe/cnnpipe/internal/pixel"
 )
@@ -82,8 +83,9 @@ func warp(dst, src *image.NRGBA, m affine2, nearest bool, border Border, fill co
 	}
 }
 
-// touchSink keeps touchRows' loads from being optimized away.
-var touchSink uint8
+// touchSink keeps touchRows' loads from being optimized away; it is
+// atomic because workers warp concurrently.
+var touchSink atomic.Uint32
 
 // touchRows reads one byte of every cache line of src's rows, in order,
 // so that the warp's scattered reads (rows crossed diagonally) find them
@@ -102,7 +104,7 @@ func touchRows(src *image.NRGBA) {
 			acc ^= row[i]
 		}
 	}
-	touchSink = acc
+	touchSink.Store(uint32(acc))
 }
 
 // fillRow sets every pixel of row to c.
