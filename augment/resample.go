@@ -126,7 +126,15 @@ func makeCoeffs(c *coeffs, inSize, outSize, off int, f Filter) {
 		}
 		sum := 0.0
 		for j := 0; j < n; j++ {
-			v := f.at((float64(j+xmin) - center + 0.5) * ss)
+			x := (float64(j+xmin) - center + 0.5) * ss
+			var v float64
+			if f == Bilinear { // f.at inlined: the common case
+				if x = math.Abs(x); x < 1 {
+					v = 1 - x
+				}
+			} else {
+				v = f.at(x)
+			}
 			kk[j] = v
 			sum += v
 		}
