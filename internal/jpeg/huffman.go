@@ -358,7 +358,7 @@ slowPath:
 
 func (d *decoder) decodeBit() (bool, error) {
 	if d.bits.n == 0 {
-		if err := d.ensureNBits(1); err != nil {
+		if err := d.ensureT(1); err != nil {
 			return false, err
 		}
 	}

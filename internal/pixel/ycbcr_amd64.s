@@ -38,8 +38,9 @@ TEXT ·ycbcrRowAVX2(SB), NOSPLIT, $0-48
 	VPBROADCASTD ycbcrK<>+28(SB), Y15
 	VPXOR Y7, Y7, Y7
 
-	TESTQ R9, R9
-	JNZ   half
+	CMPQ R9, $1
+	JEQ  half
+	JA   quarter
 
 full:
 	VPMOVZXBD (BX), Y1
@@ -59,6 +60,21 @@ half:
 	VPMOVZXBD X2, Y2
 	ADDQ $4, BX
 	ADDQ $4, DX
+	JMP  convert
+
+quarter:
+	MOVWLZX   (BX), R8
+	VMOVD     R8, X1
+	VPUNPCKLBW X1, X1, X1
+	VPUNPCKLWD X1, X1, X1
+	VPMOVZXBD X1, Y1
+	MOVWLZX   (DX), R8
+	VMOVD     R8, X2
+	VPUNPCKLBW X2, X2, X2
+	VPUNPCKLWD X2, X2, X2
+	VPMOVZXBD X2, Y2
+	ADDQ $2, BX
+	ADDQ $2, DX
 
 convert:
 	VPMOVZXBD (SI), Y0
@@ -96,8 +112,9 @@ convert:
 	ADDQ $32, DI
 	SUBQ $8, CX
 	JZ   done
-	TESTQ R9, R9
-	JNZ  half
+	CMPQ R9, $1
+	JEQ  half
+	JA   quarter
 	JMP  full
 
 done:
