@@ -27,19 +27,24 @@ func YCbCrRow(dst, y, cb, cr []byte, hshift uint) {
 }
 
 // ycbcrRowGeneric is the portable YCbCrRow; done is always a multiple of
-// 8, so chroma indices stay aligned.
+// 8, so chroma indices stay aligned. The chroma terms are computed once
+// per chroma sample and shared by the 1<<hshift pixels that use it.
 func ycbcrRowGeneric(dst, y, cb, cr []byte, hshift uint) {
-	dst = dst[:4*len(y)]
-	for i, yv := range y {
-		c := i >> hshift
-		yy1 := int32(yv) * 0x10101
+	n := len(y)
+	dst = dst[:4*n]
+	step := 1 << hshift
+	for c, i := 0, 0; i < n; c, i = c+1, i+step {
 		cb1 := int32(cb[c]) - 128
 		cr1 := int32(cr[c]) - 128
-		p := dst[4*i : 4*i+4 : 4*i+4]
-		p[0] = clampYCbCr(yy1 + 91881*cr1)
-		p[1] = clampYCbCr(yy1 - 22554*cb1 - 46802*cr1)
-		p[2] = clampYCbCr(yy1 + 116130*cb1)
-		p[3] = 0xff
+		dr, dg, db := 91881*cr1, -22554*cb1-46802*cr1, 116130*cb1
+		for k := i; k < min(i+step, n); k++ {
+			yy1 := int32(y[k]) * 0x10101
+			p := dst[4*k : 4*k+4 : 4*k+4]
+			p[0] = clampYCbCr(yy1 + dr)
+			p[1] = clampYCbCr(yy1 + dg)
+			p[2] = clampYCbCr(yy1 + db)
+			p[3] = 0xff
+		}
 	}
 }
 
