@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/cnnpipe/cnnpipe/expand"
 	"github.com/cnnpipe/cnnpipe/internal/png"
 	"github.com/cnnpipe/cnnpipe/loaders"
 	"github.com/cnnpipe/cnnpipe/pipeline"
@@ -417,5 +418,36 @@ func TestLoadersDecodeInto(t *testing.T) {
 	// Decode still returns image/png's own image type.
 	if img, _, err := loaders.Decode(data, 0); err != nil || img.ColorModel() != color.GrayModel {
 		t.Errorf("Decode: %T, %v; want image/png's *image.Gray", img, err)
+	}
+}
+
+// TestDecodeExpandWriter decodes what the repository's own PNG writer
+// (expand, behind cnnpipe augment) writes: gray, RGB and RGBA with the
+// Paeth filter at every level.
+func TestDecodeExpandWriter(t *testing.T) {
+	var d png.Decoder
+	n := 0
+	for _, sz := range sizes {
+		for _, c := range []int{1, 3, 4} {
+			pix := make([]byte, sz[0]*sz[1]*c)
+			for i := range pix {
+				pix[i] = byte(i*31 + i/7)
+				if c == 4 && i%4 == 3 && i%3 == 0 {
+					pix[i] = 255 // partly opaque
+				}
+			}
+			s := &loaders.Sample{Index: n, Path: fmt.Sprintf("c/%d.png", n), Format: loaders.FormatRaw, Data: pix, Height: sz[1], Width: sz[0], Channels: c}
+			for _, level := range []string{"fast", "best", "none", "default"} {
+				out, err := expand.Render(s, 0, &expand.Config{Ops: "hflip p=1", PNGLevel: level})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.HasPrefix(out.Data, []byte("\x89PNG")) {
+					t.Fatalf("expand wrote %q, not a PNG", out.Data[:8])
+				}
+				check(t, fmt.Sprintf("expand/%dx%dx%d/%s", sz[0], sz[1], c, level), out.Data, &d)
+				n++
+			}
+		}
 	}
 }
