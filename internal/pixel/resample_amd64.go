@@ -26,11 +26,26 @@ func hresample8AVX2(dst, src *uint8, idx, base *int32, wt *uint16, blocks, taps,
 func vresampleAVX2(dst, src *uint8, n, stride int, w *int32, rows int, bits uint, half int)
 
 func hresampleAsm(r *HResample, dst, src []uint8) bool {
-	if r.byte8 {
-		hresample8AVX2(&dst[0], &src[0], &r.idx[0], &r.base[0], &r.wt8[0], len(r.base), r.wtaps, 4*(r.outW-8))
-		return true
+	// Runs of blocks of the same kind, each with its own kernel; a run's
+	// last block is the row's last (overlapping) block or sits at 32 bytes
+	// per block.
+	blocks := len(r.base)
+	for b := 0; b < blocks; {
+		e := b + 1
+		for e < blocks && r.byte8[e] == r.byte8[b] {
+			e++
+		}
+		lastOff := 32 * (e - 1 - b)
+		if e == blocks {
+			lastOff = 4*(r.outW-8) - 32*b
+		}
+		if r.byte8[b] {
+			hresample8AVX2(&dst[32*b], &src[0], &r.idx[8*b], &r.base[b], &r.wt8[32*b*r.wtaps], e-b, r.wtaps, lastOff)
+		} else {
+			hresampleAVX2(&dst[32*b], &src[0], &r.idx[8*b], &r.base[b], &r.wt[8*b*r.wtaps], e-b, r.wtaps, lastOff, r.bits, 1<<(r.bits-1))
+		}
+		b = e
 	}
-	hresampleAVX2(&dst[0], &src[0], &r.idx[0], &r.base[0], &r.wt[0], len(r.base), r.wtaps, 4*(r.outW-8), r.bits, 1<<(r.bits-1))
 	return true
 }
 

@@ -33,13 +33,13 @@ type HResample struct {
 	// base[b] is -1 and idx holds the windows' byte offsets. The last
 	// block overlaps the one before it when the width is not a multiple
 	// of 8.
-	// With byte8 (all weights multiples of 256 in 16-bit fixed point,
-	// non-negative, summing to at most 1<<16), the kernel works in 16-bit
-	// lanes with the weights >> 8 in wt8: per block and tap, 16 words for
+	// Blocks with byte8 set (all weights multiples of 256 in 16-bit fixed
+	// point, non-negative, summing to at most 1<<16) run in 16-bit lanes
+	// with the weights >> 8 in wt8: per block and tap, 16 words for
 	// outputs 0, 1, 4, 5 and 16 for 2, 3, 6, 7, each weight repeated for
 	// the four channels.
 	asm   bool
-	byte8 bool
+	byte8 []bool
 	wtaps int
 	idx   []int32
 	base  []int32
@@ -78,18 +78,13 @@ func (r *HResample) Set(srcW int, start, n []int, w []int32, taps int, bits uint
 	}
 	r.kind = r.kind[:outW]
 	wtaps := 1
-	byte8 := bits == 16
 	for i := range outW {
 		if start[i] < 0 || n[i] < 0 || n[i] > taps || start[i]+n[i] > srcW {
 			panic(fmt.Sprintf("pixel: HResample.Set: output %d reads %d pixels from %d of %d", i, n[i], start[i], srcW))
 		}
 		r.start[i], r.n[i] = int32(start[i]), int32(n[i])
-		ws := r.w[i*taps : i*taps+n[i]]
-		r.kind[i] = resampleKind(ws, bits)
+		r.kind[i] = resampleKind(r.w[i*taps:i*taps+n[i]], bits)
 		wtaps = max(wtaps, n[i])
-		for _, wj := range ws {
-			byte8 = byte8 && r.kind[i] != hGeneric && wj&255 == 0
-		}
 	}
 	r.asm = resampleAVX2 && outW >= 8 && srcW >= wtaps && srcW <= 1<<29
 	if !r.asm {
@@ -101,13 +96,24 @@ func (r *HResample) Set(srcW int, start, n []int, w []int32, taps int, bits uint
 	blocks := (outW + 7) / 8
 	r.idx = resize32(r.idx, 8*blocks)
 	r.base = resize32(r.base, blocks)
+	if cap(r.byte8) < blocks {
+		r.byte8 = make([]bool, blocks)
+	}
+	r.byte8 = r.byte8[:blocks]
 	r.wt = resize32(r.wt, 8*blocks*wtaps)
 	clear(r.wt)
 	for b := range blocks {
 		o := min(8*b, outW-8)
 		lo, hi := srcW, 0
+		r.byte8[b] = bits == 16
 		for k := range 8 {
 			i := o + k
+			if r.kind[i] == hGeneric {
+				r.byte8[b] = false
+			}
+			for _, wj := range w[i*taps : i*taps+n[i]] {
+				r.byte8[b] = r.byte8[b] && wj&255 == 0
+			}
 			ws := min(start[i], srcW-wtaps)
 			lo, hi = min(lo, ws), max(hi, ws+wtaps)
 			r.idx[8*b+k] = int32(4 * ws)
@@ -133,15 +139,14 @@ func (r *HResample) Set(srcW int, start, n []int, w []int32, taps int, bits uint
 			r.idx[8*b+k] = r.idx[8*b+k]/4 - int32(base)
 		}
 	}
-	r.byte8 = byte8
-	if !byte8 {
-		return
-	}
 	if cap(r.wt8) < 4*len(r.wt) {
 		r.wt8 = make([]uint16, 4*len(r.wt))
 	}
 	r.wt8 = r.wt8[:4*len(r.wt)]
 	for t := range len(r.wt) / 8 { // block b, tap j: t = b·wtaps + j
+		if !r.byte8[t/wtaps] {
+			continue
+		}
 		for k := range 8 {
 			v := uint16(r.wt[8*t+k] >> 8)
 			o := 32*t + 16*(k>>1&1) + 4*(k&1+2*(k>>2))

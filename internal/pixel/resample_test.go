@@ -89,7 +89,11 @@ func resampleCase(rng *rand.Rand, mode string, srcW, outW, taps int, bits uint) 
 		}
 		s = min(max(s, 0), srcW-k)
 		start[i], n[i] = s, k
-		copy(w[i*taps:], resampleWeights(rng, mode, k, bits))
+		m := mode
+		if mode == "sum8" && (i == 0 || i == outW-1 || rng.IntN(40) == 0) && rng.IntN(2) == 0 {
+			m = "sum" // runs of 8-bit blocks between 16-bit ones, as at the ends of a halving
+		}
+		copy(w[i*taps:], resampleWeights(rng, m, k, bits))
 	}
 	return start, n, w
 }
