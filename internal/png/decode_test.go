@@ -32,8 +32,21 @@ func reference(data []byte) (*image.NRGBA, error) {
 func check(t *testing.T, name string, data []byte, d *png.Decoder) {
 	t.Helper()
 	want, wantErr := reference(data)
-	for _, dec := range []*png.Decoder{new(png.Decoder), d} {
-		got, err := dec.Decode(data, nil)
+	// The second decode writes into a recycled image full of garbage:
+	// every pixel must be overwritten.
+	garbage := func(w, h int) *image.NRGBA {
+		m := image.NewNRGBA(image.Rect(0, 0, w, h))
+		for i := range m.Pix {
+			m.Pix[i] = byte(i*13 + 7)
+		}
+		return m
+	}
+	for i, dec := range []*png.Decoder{new(png.Decoder), d} {
+		alloc := garbage
+		if i == 0 {
+			alloc = nil
+		}
+		got, err := dec.Decode(data, alloc)
 		if (err != nil) != (wantErr != nil) {
 			t.Fatalf("%s: error %v, image/png: %v", name, err, wantErr)
 		}
