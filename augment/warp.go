@@ -109,12 +109,14 @@ func touchRows(src *image.NRGBA) {
 
 // fillRow sets every pixel of row to c.
 func fillRow(row []uint8, c color.NRGBA) {
-	if len(row) == 0 {
-		return
+	p := uint32(c.R) | uint32(c.G)<<8 | uint32(c.B)<<16 | uint32(c.A)<<24
+	v := uint64(p) | uint64(p)<<32
+	for len(row) >= 8 {
+		binary.LittleEndian.PutUint64(row, v)
+		row = row[8:]
 	}
-	row[0], row[1], row[2], row[3] = c.R, c.G, c.B, c.A
-	for i := 4; i < len(row); i *= 2 {
-		copy(row[i:], row[:i])
+	if len(row) >= 4 {
+		binary.LittleEndian.PutUint32(row, p)
 	}
 }
 
