@@ -12,4 +12,30 @@
 // arithmetic throughout; float32 results use a separate multiply and add,
 // never a fused multiply-add), so an augmented sample is the same on any
 // machine. Build with -tags purego (or noasm) to force the Go paths.
+//
+// # Kernels
+//
+// Geometry:
+//   - [WarpBilinear] samples a row of output pixels along a line of source
+//     coordinates in [WarpBits] fixed point, four taps each, with 8-bit
+//     weights (augment's rotate, affine and the fused crop+flip+rotate warp).
+//     AVX2: eight pixels per step, taps fetched with VPGATHERDD.
+//   - [HResample] and [VResample] are the horizontal and vertical passes of
+//     a separable antialiased resize with precomputed fixed-point weights
+//     (augment's resize and random resized crop). AVX2: eight outputs per
+//     step; a block that reads a narrow span loads it once and permutes
+//     instead of gathering; weights that are multiples of 256 run in
+//     16-bit lanes.
+//
+// Colour:
+//   - [Saturate] blends each pixel with its luma (saturation; factor 0 is
+//     grayscale), [Hue] rotates hue in 1/[HueSteps] turns with integer HSV
+//     arithmetic, [LUT] maps R, G and B through a table (brightness,
+//     contrast, gamma; AVX-512 VBMI VPERMI2B where present, else sixteen
+//     VPSHUFB lookups), [Sums] adds up R, G and B (contrast's mean luma).
+//   - [Planes] and [PlanesDiv] turn an RGBA row into three float32 planes
+//     as x·scale+bias or x/div (ToTensor and Normalize in one pass).
+//   - [YCbCrRow] converts a row of Y, Cb and Cr samples (any horizontal
+//     chroma subsampling, nearest chroma sample) to RGBA with the
+//     arithmetic of image/color.YCbCrToRGB (JPEG decoding).
 package pixel
