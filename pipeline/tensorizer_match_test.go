@@ -1,4 +1,4 @@
-package pixel_test
+package pipeline_test
 
 import (
 	"image"
