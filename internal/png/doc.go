@@ -6,9 +6,13 @@
 // row buffers and an image of the file's own colour type for every call,
 // which for the small images of a training set costs about as much as
 // inflating them; the pipeline then converts that image to NRGBA. A
-// [Decoder] keeps its inflate state, checksum and row buffers between
-// calls and writes each row once, into an image the caller supplies, so a
-// decode allocates nothing in steady state.
+// [Decoder] inflates the whole IDAT stream with its own DEFLATE decoder
+// (inflate.go: in-memory input and output, tables kept between calls)
+// into a reused buffer, unfilters it in place and writes each row once,
+// into an image the caller supplies, so a decode allocates nothing in
+// steady state. On the 120x60 gray PNGs of the pipeline's
+// TrainFromPNGFolder benchmark it takes ~50 us against ~110 us for
+// image/png plus the conversion (BenchmarkDecode).
 //
 // Non-interlaced 8-bit gray, gray+alpha, RGB, RGBA and paletted images
 // (with or without a tRNS chunk) take this fast path. Everything else
@@ -25,7 +29,10 @@
 //
 // # Security considerations
 //
-// A PNG header can claim up to 2^31-1 by 2^31-1 pixels. Decode allocates
-// the whole image; check the size first with [DecodeConfig] (loaders.Decode
-// does this against its pixel limit) before decoding untrusted input.
+// A PNG header can claim up to 2^31-1 by 2^31-1 pixels. Decode refuses a
+// header that claims more pixel data than its IDAT chunks could inflate to
+// (DEFLATE expands at most 1032-fold) before allocating, but a small file
+// can still legitimately describe a large image: check the size first
+// with image/png.DecodeConfig (loaders.Decode and loaders.DecodeInto do
+// this against their pixel limit) before decoding untrusted input.
 package png
