@@ -142,8 +142,10 @@ func (VFlip) Apply(img *image.NRGBA, s *State) *image.NRGBA {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	if !s.owns(img) {
 		dst := s.NewImage(w, h)
+		// Read the source forwards (what the hardware prefetchers follow
+		// best when it is not in cache) and write the rows backwards.
 		for y := 0; y < h; y++ {
-			copy(dst.Pix[y*dst.Stride:y*dst.Stride+4*w], img.Pix[(h-1-y)*img.Stride:])
+			copy(dst.Pix[(h-1-y)*dst.Stride:(h-1-y)*dst.Stride+4*w], img.Pix[y*img.Stride:y*img.Stride+4*w])
 		}
 		return dst
 	}
