@@ -287,17 +287,11 @@ func BenchmarkStages(b *testing.B) {
 	})
 }
 
-// BenchmarkTrainFromPNGFolder trains the seed model (models "seed", 1x120x60
-// inputs) for one epoch from a folder of shapes PNGs through a Loader with
-// augmentation, and from the same images held in memory as tensors
-// (cnn.MemoryDataset), and reports both rates and their ratio: the
-// pipeline is not the bottleneck when the ratio is close to 1.
-//
-//	go test -run '^$' -bench TrainFromPNGFolder -benchtime 1x ./pipeline
-func BenchmarkTrainFromPNGFolder(b *testing.B) {
-	const n = 1024
-	dir := b.TempDir()
-	pix, labels := loaders.GenerateShapes(loaders.DefaultShapesSeed, n)
+// shapesPNGFolder writes n shapes images (1x120x60 gray) as PNGs into a
+// folder per class and returns the folder with the pixels and labels.
+func shapesPNGFolder(b *testing.B, n int) (dir string, pix []uint8, labels []int) {
+	dir = b.TempDir()
+	pix, labels = loaders.GenerateShapes(loaders.DefaultShapesSeed, n)
 	size := loaders.ShapesHeight * loaders.ShapesWidth
 	for c := range loaders.ShapesClasses {
 		os.Mkdir(filepath.Join(dir, loaders.ShapesClasses[c]), 0o755)
@@ -312,6 +306,59 @@ func BenchmarkTrainFromPNGFolder(b *testing.B) {
 		png.Encode(f, img)
 		f.Close()
 	}
+	return dir, pix, labels
+}
+
+// BenchmarkLoaderPNGGray runs the Loader of BenchmarkTrainFromPNGFolder
+// (1,024 shapes PNGs, "hflip p=0.5; rotate deg=10", 1 channel, batches of
+// 64) without a trainer, one epoch per op, and reports the process's CPU
+// time per image: the pipeline's share of a training step.
+//
+//	go test -run '^$' -bench LoaderPNGGray -benchtime 5x ./pipeline
+func BenchmarkLoaderPNGGray(b *testing.B) {
+	const n = 1024
+	dir, _, _ := shapesPNGFolder(b, n)
+	policy, _ := augment.Parse("hflip p=0.5; rotate deg=10")
+	for _, workers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			ds, err := loaders.Open(dir, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer ds.Close()
+			l, err := NewLoader(ds, LoaderConfig{BatchSize: 64, Workers: workers, Channels: 1, Shuffle: true, Seed: 1, Augment: policy})
+			if err != nil {
+				b.Fatal(err)
+			}
+			epoch := func(e int) {
+				for _, err := range l.Epoch(e) {
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			epoch(0) // warm the pools
+			b.ResetTimer()
+			cpu0 := cpuTime()
+			for i := range b.N {
+				epoch(i + 1)
+			}
+			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N*n), "cpu-µs/img")
+			b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "img/s")
+		})
+	}
+}
+
+// BenchmarkTrainFromPNGFolder trains the seed model (models "seed", 1x120x60
+// inputs) for one epoch from a folder of shapes PNGs through a Loader with
+// augmentation, and from the same images held in memory as tensors
+// (cnn.MemoryDataset), and reports both rates and their ratio: the
+// pipeline is not the bottleneck when the ratio is close to 1.
+//
+//	go test -run '^$' -bench TrainFromPNGFolder -benchtime 1x ./pipeline
+func BenchmarkTrainFromPNGFolder(b *testing.B) {
+	const n = 1024
+	dir, pix, labels := shapesPNGFolder(b, n)
 	mem := &cnn.MemoryDataset{Shape: cnn.Shape{1, loaders.ShapesHeight, loaders.ShapesWidth}, Pixels: pix, Labels: labels}
 	spec, err := models.Open("seed")
 	if err != nil {

@@ -22,7 +22,7 @@ type DecodeConfig struct {
 
 // Decode returns a channel of the samples of in with Image set to their
 // decoded pixels (gray images become RGB with equal channels) and Data
-// dropped, in order. A corrupt, truncated, unknown or too large image stops
+// dropped (its buffer is recycled when Rows made it), in order. A corrupt, truncated, unknown or too large image stops
 // the pipeline with an error naming its file.
 func Decode(p *Pipeline, name string, in <-chan *Sample, cfg DecodeConfig) <-chan *Sample {
 	return Map(p, name, in, MapConfig{Workers: cfg.Workers}, func(_ context.Context, s *Sample) (*Sample, error) {
@@ -30,7 +30,10 @@ func Decode(p *Pipeline, name string, in <-chan *Sample, cfg DecodeConfig) <-cha
 		if err != nil {
 			return nil, err
 		}
-		s.Image, s.Data, s.pooled = img, nil, true
+		if s.dataPooled {
+			dataBufs.put(s.Data) // copied by Rows; decoders keep no reference
+		}
+		s.Image, s.Data, s.pooled, s.dataPooled = img, nil, true, false
 		return s, nil
 	})
 }

@@ -1,10 +1,10 @@
 package pipeline
 
 import (
-	"bytes"
 	"fmt"
 	"image"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -35,6 +35,9 @@ type Sample struct {
 	// pool, so that a later stage may recycle it; images set by user code
 	// are never recycled.
 	pooled bool
+	// dataPooled is set when Data's buffer came from the package's data
+	// pool (Rows); Decode gives it back once decoded.
+	dataPooled bool
 }
 
 // ID names the sample in errors by its file.
@@ -102,6 +105,7 @@ func rows(p *Pipeline, st *stage, in <-chan arrow.RecordBatch, epoch int, out ch
 		}
 	}()
 	var nrec int64
+	var names interner
 	for {
 		rec, ok := recv(p.ctx, in, st)
 		if !ok {
@@ -118,12 +122,12 @@ func rows(p *Pipeline, st *stage, in <-chan arrow.RecordBatch, epoch int, out ch
 		nrec++
 		for i := 0; i < view.Len(); i++ {
 			row := view.Sample(i)
-			s := &Sample{Sample: row, Epoch: epoch}
+			s := &Sample{Sample: row, Epoch: epoch, dataPooled: true}
 			s.Path = strings.Clone(row.Path)
-			s.Split = strings.Clone(row.Split)
-			s.Class = strings.Clone(row.Class)
-			s.Format = strings.Clone(row.Format)
-			s.Data = bytes.Clone(row.Data)
+			s.Split = names.clone(row.Split)
+			s.Class = names.clone(row.Class)
+			s.Format = names.clone(row.Format)
+			s.Data = dataBufs.clone(row.Data)
 			st.busy(time.Since(start))
 			if !send(p.ctx, out, s, st) {
 				rec.Release()
@@ -157,4 +161,52 @@ func ReadRows(p *Pipeline, readers []array.RecordReader, epoch int) <-chan *Samp
 		return outs[0]
 	}
 	return Interleave(p, "interleave", outs...)
+}
+
+// An interner copies the few distinct strings of a column (class names,
+// formats, splits) once each, instead of once per row. Its zero value is
+// ready; it is used by one goroutine.
+type interner map[string]string
+
+// clone returns a copy of v that does not alias v's memory.
+func (in *interner) clone(v string) string {
+	if c, ok := (*in)[v]; ok { // no allocation: the lookup does not keep v
+		return c
+	}
+	if len(*in) >= 1024 { // not a column of few values: stop remembering
+		return strings.Clone(v)
+	}
+	if *in == nil {
+		*in = make(interner)
+	}
+	c := strings.Clone(v)
+	(*in)[c] = c
+	return c
+}
+
+// dataPool recycles the buffers that Rows copies encoded images into,
+// from Rows to Decode, which gives them back once the image is decoded.
+type dataPool struct{ p sync.Pool } // of *[]byte
+
+var dataBufs dataPool
+
+// clone returns a copy of b in a recycled buffer when one is large enough.
+func (dp *dataPool) clone(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	if bp, ok := dp.p.Get().(*[]byte); ok && cap(*bp) >= len(b) {
+		return append((*bp)[:0], b...)
+	}
+	// Room to grow: file sizes vary, a slightly larger one reuses it.
+	return append(make([]byte, 0, len(b)+len(b)/4), b...)
+}
+
+// put gives b's buffer back. The caller must not use b afterwards.
+func (dp *dataPool) put(b []byte) {
+	if cap(b) == 0 || cap(b) > 1<<20 {
+		return // keep large buffers out of the pool
+	}
+	b = b[:0]
+	dp.p.Put(&b)
 }

@@ -368,3 +368,49 @@ func TestInterleaveUnevenAndCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestInterner checks interned copies equal their input, do not alias its
+// memory, and are shared between equal inputs.
+func TestInterner(t *testing.T) {
+	var in interner
+	buf := []byte("circle")
+	v := unsafe.String(&buf[0], len(buf))
+	a := in.clone(v)
+	b := in.clone(strings.Clone(v))
+	buf[0] = 'X' // a copy must not see this
+	if a != "circle" || b != "circle" {
+		t.Fatalf("got %q, %q", a, b)
+	}
+	if unsafe.StringData(a) != unsafe.StringData(b) {
+		t.Error("equal strings were copied twice")
+	}
+	if in.clone("") != "" {
+		t.Error("empty string")
+	}
+}
+
+// TestDataPoolClone checks clones equal their input and do not alias it,
+// also when a recycled buffer is reused.
+func TestDataPoolClone(t *testing.T) {
+	var dp dataPool
+	for _, n := range []int{0, 1, 100, 5, 300, 300} {
+		src := make([]byte, n)
+		for i := range src {
+			src[i] = byte(i*7 + n)
+		}
+		c := dp.clone(src)
+		if !bytes.Equal(c, src) || len(c) != n {
+			t.Fatalf("n=%d: clone differs", n)
+		}
+		if n > 0 {
+			src[0]++
+			if c[0] == src[0] {
+				t.Fatalf("n=%d: clone aliases its source", n)
+			}
+		}
+		dp.put(c)
+	}
+	if dp.clone(nil) != nil {
+		t.Error("clone(nil) != nil")
+	}
+}

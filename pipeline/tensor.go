@@ -32,7 +32,8 @@ var ImageNet = Normalization{
 // this differs from (v/255 − Mean[c])/Std[c] by at most a few units in the
 // last place. Without a normalization the values are exactly v/255 (a
 // float32 division; gray pixels keep their exact value), and with one
-// channel they come from a 256-entry table.
+// channel they come from a 256-entry table indexed by the integer luma
+// (pixel.LumaLUT, AVX2 on amd64).
 type Tensorizer struct {
 	channels int
 	lut      [3][256]float32
@@ -96,15 +97,15 @@ func (t *Tensorizer) Fill(dst []float32, img *image.NRGBA) error {
 		return fmt.Errorf("pipeline: tensorize: %dx%d image into %d values, want %d", w, h, len(dst), t.channels*n)
 	}
 	if t.channels == 1 {
-		lut := &t.lut[0]
+		if img.Stride == 4*w && n > 0 {
+			// Contiguous rows: one call for the whole image.
+			off := img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y)
+			pixel.LumaLUT(dst, img.Pix[off:off+4*n], &t.lut[0])
+			return nil
+		}
 		for y := 0; y < h; y++ {
 			row := img.Pix[img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y+y):]
-			row = row[:4*w]
-			o := dst[y*w : (y+1)*w]
-			for x := range o {
-				r, g, b := uint32(row[4*x]), uint32(row[4*x+1]), uint32(row[4*x+2])
-				o[x] = lut[(19595*r+38470*g+7471*b+1<<15)>>16]
-			}
+			pixel.LumaLUT(dst[y*w:(y+1)*w], row[:4*w], &t.lut[0])
 		}
 		return nil
 	}

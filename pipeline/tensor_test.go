@@ -4,6 +4,7 @@ import (
 	"context"
 	"image"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -212,4 +213,57 @@ func TestUserImagesNotRecycled(t *testing.T) {
 			t.Errorf("user image %d was modified", i)
 		}
 	}
+}
+
+// TestTensorizerGrayMatchesFormula checks one-channel tensors against the
+// luma formula and the table, per pixel, on random images that are whole
+// (one call for all rows), sub-images (row by row) and of widths that are
+// not multiples of 8, with and without a normalization.
+func TestTensorizerGrayMatchesFormula(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	for _, norm := range []Normalization{{}, {Mean: []float32{0.3}, Std: []float32{0.7}}} {
+		tz, err := NewTensorizer(1, norm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range []image.Rectangle{image.Rect(0, 0, 60, 120), image.Rect(0, 0, 13, 3), image.Rect(-2, 3, 9, 4), image.Rect(0, 0, 1, 1)} {
+			full := image.NewNRGBA(image.Rect(r.Min.X-1, r.Min.Y, r.Max.X+2, r.Max.Y))
+			for i := range full.Pix {
+				full.Pix[i] = uint8(rng.IntN(256))
+			}
+			for _, img := range []*image.NRGBA{full.SubImage(r).(*image.NRGBA), copyNRGBA(full.SubImage(r).(*image.NRGBA))} {
+				w, h := r.Dx(), r.Dy()
+				dst := make([]float32, w*h)
+				if err := tz.Fill(dst, img); err != nil {
+					t.Fatal(err)
+				}
+				for y := range h {
+					for x := range w {
+						c := img.NRGBAAt(r.Min.X+x, r.Min.Y+y)
+						v := (19595*uint32(c.R) + 38470*uint32(c.G) + 7471*uint32(c.B) + 1<<15) >> 16
+						want := (float32(v)/255 - pick1(norm.Mean, 0)) / pick1(norm.Std, 1)
+						if math.Float32bits(dst[y*w+x]) != math.Float32bits(want) {
+							t.Fatalf("%v stride %d pixel (%d,%d) %v: got %v, want %v", r, img.Stride, x, y, c, dst[y*w+x], want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func pick1(s []float32, def float32) float32 {
+	if len(s) > 0 {
+		return s[0]
+	}
+	return def
+}
+
+// copyNRGBA returns a copy of img with Stride 4*width and the same Rect.
+func copyNRGBA(img *image.NRGBA) *image.NRGBA {
+	out := image.NewNRGBA(img.Rect)
+	for y := img.Rect.Min.Y; y < img.Rect.Max.Y; y++ {
+		copy(out.Pix[out.PixOffset(img.Rect.Min.X, y):], img.Pix[img.PixOffset(img.Rect.Min.X, y):img.PixOffset(img.Rect.Max.X, y)])
+	}
+	return out
 }

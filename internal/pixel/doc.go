@@ -35,6 +35,9 @@
 //     VPSHUFB lookups), [Sums] adds up R, G and B (contrast's mean luma).
 //   - [Planes] and [PlanesDiv] turn an RGBA row into three float32 planes
 //     as x·scale+bias or x/div (ToTensor and Normalize in one pass).
+//   - [LumaLUT] maps each RGBA pixel's exact integer luma through a
+//     256-entry float32 table (one-channel tensors). AVX2: luma in 32-bit
+//     lanes, eight table entries per VGATHERDPS.
 //   - [YCbCrRow] converts a row of Y, Cb and Cr samples (any horizontal
 //     chroma subsampling, nearest chroma sample) to RGBA with the
 //     arithmetic of image/color.YCbCrToRGB (JPEG decoding).
