@@ -66,7 +66,10 @@
 //	err = trainer.Fit(ctx, l, val)
 //	fmt.Print(l.TotalStats()) // per stage; "train" splits compute from waiting for data
 //
-// Decoding goes through the loaders decoder registry; subpackage jpegturbo
+// Decoding goes through the loaders decoder registry. The default JPEG and
+// PNG decoders (internal/jpeg, internal/png) decode straight into the
+// pipeline's recycled RGBA buffers, with pixels bit-identical to
+// image/jpeg and image/png followed by [ToNRGBA]; subpackage jpegturbo
 // provides an optional libjpeg-turbo JPEG decoder (build tag jpegturbo).
 //
 // # Statistics
