@@ -174,8 +174,8 @@ func (r mnistRun) train(t testing.TB) (*cnn.Trainer, *loaders.Dataset) {
 // evaluated with EvaluateDataset on the 10,000 real test images, streamed
 // from the IDX .gz file.
 func TestMNISTSubset(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains a LeNet on 20,000 MNIST images (~15 s)")
+	if testing.Short() || raceEnabled {
+		t.Skip("trains a LeNet on 20,000 MNIST images (~15 s; minutes under -race)")
 	}
 	out := t.TempDir()
 	tr, testDS := mnistRun{trainN: 20000, epochs: 1, batch: 64, out: out, stream: true}.train(t)
