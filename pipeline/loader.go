@@ -169,7 +169,7 @@ func (l *Loader) Batches(ctx context.Context, epoch int) (*Pipeline, <-chan *Ten
 				shard = ds
 			}
 		}
-		rr := shard.Records(p.Context(), &loaders.ReadOptions{BatchSize: cfg.ReadBatch, MaxPixels: cfg.MaxPixels})
+		rr := shard.Records(p.Context(), &loaders.ReadOptions{BatchSize: cfg.ReadBatch, MaxPixels: cfg.MaxPixels, Allocator: recordAlloc})
 		p.Cleanup(rr.Release) // once every stage has stopped
 		readers = append(readers, rr)
 	}
