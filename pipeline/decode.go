@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"image/color"
 	"image/draw"
 
 	"github.com/cnnpipe/cnnpipe/internal/pixel"
@@ -85,8 +86,9 @@ func rawToNRGBA(s *loaders.Sample) (*image.NRGBA, error) {
 
 // ToNRGBA returns img as an *image.NRGBA with its Rect at the origin,
 // converting with fast paths for the types decoders return (*image.YCbCr,
-// *image.Gray, *image.RGBA, *image.NRGBA). dst is reused if it has the
-// right size.
+// *image.Gray, *image.RGBA, *image.NRGBA, *image.Paletted). Colours are
+// converted as color.NRGBAModel does, which keeps non-premultiplied
+// palette entries exact. dst is reused if it has the right size.
 func ToNRGBA(img image.Image, dst *image.NRGBA) *image.NRGBA {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
@@ -109,10 +111,37 @@ func ToNRGBA(img image.Image, dst *image.NRGBA) *image.NRGBA {
 				o[4*x], o[4*x+1], o[4*x+2], o[4*x+3] = v, v, v, 0xff
 			}
 		}
+	case *image.Paletted:
+		palettedToNRGBA(m, dst)
 	default:
 		draw.Draw(dst, dst.Rect, img, b.Min, draw.Src)
 	}
 	return dst
+}
+
+// palettedToNRGBA converts through a table of the palette's colours in
+// color.NRGBAModel, so that partly transparent entries (color.NRGBA from
+// a PNG tRNS chunk) keep their exact values, as augment.ToNRGBA keeps
+// them; draw.Draw would round them through premultiplied 16-bit colour.
+// Indexes past the palette are opaque black.
+func palettedToNRGBA(m *image.Paletted, dst *image.NRGBA) {
+	var lut [256][4]uint8
+	for i := range lut {
+		lut[i] = [4]uint8{0, 0, 0, 0xff}
+	}
+	for i, c := range m.Palette[:min(len(m.Palette), 256)] {
+		n := color.NRGBAModel.Convert(c).(color.NRGBA)
+		lut[i] = [4]uint8{n.R, n.G, n.B, n.A}
+	}
+	b := m.Rect
+	w := b.Dx()
+	for y := 0; y < b.Dy(); y++ {
+		row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):][:w]
+		o := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
+		for x, v := range row {
+			copy(o[4*x:4*x+4], lut[v][:])
+		}
+	}
 }
 
 // ycbcrToNRGBA converts with the same integer arithmetic as

@@ -308,9 +308,9 @@ func (d *Decoder) checkTrailing(end int) error {
 }
 
 // paletteLUT fills d.lut with the NRGBA bytes of every palette index as
-// image/png's *image.Paletted gives them through draw.Draw: entries with
-// a tRNS alpha are color.NRGBA, premultiplied to 16 bits and back; the
-// others (including indexes past the palette) are opaque.
+// pipeline.ToNRGBA converts image/png's *image.Paletted: entries with a
+// tRNS alpha are color.NRGBA and kept exactly; the others (including
+// indexes past the palette) are opaque.
 func (d *Decoder) paletteLUT() {
 	in := &d.in
 	for i := 0; i < 256; i++ {
@@ -318,34 +318,12 @@ func (d *Decoder) paletteLUT() {
 		if i < in.nPLTE {
 			r, g, b = in.plte[3*i], in.plte[3*i+1], in.plte[3*i+2]
 		}
-		if i >= in.nTRNS {
-			d.lut[i] = [4]byte{r, g, b, 0xff}
-			continue
+		a := uint8(0xff)
+		if i < in.nTRNS {
+			a = in.trns[i]
 		}
-		d.lut[i] = nrgbaThroughRGBA64(r, g, b, in.trns[i])
+		d.lut[i] = [4]byte{r, g, b, a}
 	}
-}
-
-// nrgbaThroughRGBA64 converts a non-premultiplied colour as
-// color.NRGBA.RGBA followed by image.NRGBA.SetRGBA64 do.
-func nrgbaThroughRGBA64(r8, g8, b8, a8 uint8) [4]byte {
-	a := uint32(a8)
-	r := uint32(r8)
-	r |= r << 8
-	r = r * a / 0xff
-	g := uint32(g8)
-	g |= g << 8
-	g = g * a / 0xff
-	b := uint32(b8)
-	b |= b << 8
-	b = b * a / 0xff
-	a |= a << 8
-	if a != 0 && a != 0xffff {
-		r = r * 0xffff / a
-		g = g * 0xffff / a
-		b = b * 0xffff / a
-	}
-	return [4]byte{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), uint8(a >> 8)}
 }
 
 // convert writes one unfiltered row of samples as NRGBA pixels.

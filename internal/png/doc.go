@@ -20,9 +20,9 @@
 // image/png and converted, so every PNG that image/png decodes still
 // decodes. Either way the pixels are byte-identical to image/png's result
 // converted to NRGBA the way pipeline.ToNRGBA does it (a copy for
-// *image.NRGBA, R=G=B for *image.Gray, draw.Draw with draw.Src otherwise,
-// which for partly transparent palette entries goes through premultiplied
-// 16-bit colour), and a file is refused exactly when image/png refuses it:
+// *image.NRGBA, R=G=B for *image.Gray, palette entries in
+// color.NRGBAModel (exact for partly transparent ones), draw.Draw with
+// draw.Src otherwise), and a file is refused exactly when image/png refuses it:
 // bad CRCs, chunks out of order, too little or too much pixel data, a bad
 // zlib header or checksum, corrupt deflate data and truncation are all
 // errors that name the problem, never panics.

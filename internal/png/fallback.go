@@ -3,6 +3,7 @@ package png
 import (
 	"bytes"
 	"image"
+	"image/color"
 	"image/draw"
 	stdpng "image/png"
 )
@@ -28,6 +29,24 @@ func decodeFallback(data []byte, w, h int, alloc func(w, h int) *image.NRGBA) (*
 	case *image.Gray:
 		for y := 0; y < h; y++ {
 			grayRow(dst.Pix[y*dst.Stride:], m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):][:w])
+		}
+	case *image.Paletted:
+		// As pipeline.ToNRGBA: palette entries through color.NRGBAModel,
+		// exact for the non-premultiplied tRNS entries.
+		var lut [256][4]byte
+		for i := range lut {
+			lut[i] = [4]byte{0, 0, 0, 0xff}
+		}
+		for i, c := range m.Palette[:min(len(m.Palette), 256)] {
+			n := color.NRGBAModel.Convert(c).(color.NRGBA)
+			lut[i] = [4]byte{n.R, n.G, n.B, n.A}
+		}
+		for y := 0; y < h; y++ {
+			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):][:w]
+			o := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
+			for x, v := range row {
+				copy(o[4*x:4*x+4], lut[v][:])
+			}
 		}
 	default:
 		draw.Draw(dst, dst.Rect, img, b.Min, draw.Src)
