@@ -12,7 +12,10 @@
 //     top-level split directories (train/, test/, val/, validation/);
 //   - a CSV manifest (header "path,label", "path,class" or both, optional
 //     "split" column; paths relative to the manifest), given directly or as
-//     manifest.csv / labels.csv in a flat folder of images;
+//     manifest.csv / labels.csv in a folder (beside class directories, only
+//     a manifest with a path column counts: the manifest cnnpipe augment
+//     writes into its output describes the variants, and that output reads
+//     as class folders);
 //   - MNIST-style IDX files, gzip-compressed or not: a dataset is named by its
 //     images file and the labels file is found beside it by the standard
 //     naming (train-images-idx3-ubyte.gz ↔ train-labels-idx1-ubyte.gz); a

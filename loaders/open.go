@@ -1,7 +1,9 @@
 package loaders
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"os"
@@ -77,6 +79,28 @@ func findManifest(dir string) string {
 	return filepath.Join(dir, manifestNames[0])
 }
 
+// manifestHasPath reports whether the CSV file at path has a header with
+// a "path" column, as a dataset manifest must.
+func manifestHasPath(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	cr := csv.NewReader(bufio.NewReader(f))
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		return false
+	}
+	for _, h := range header {
+		if strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))) == "path" {
+			return true
+		}
+	}
+	return false
+}
+
 // Detect returns the format of the dataset at path (one of Formats).
 func Detect(path string) (string, error) {
 	if isShapesName(path) {
@@ -140,11 +164,12 @@ func detectDir(dir string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("loaders: %s: %w", dir, err)
 	}
-	var hasIDX, hasCIFAR10, hasCIFAR100, hasManifest bool
+	var hasIDX, hasCIFAR10, hasCIFAR100, hasManifest, hasSubdirs bool
 	for _, e := range ents {
 		n := strings.ToLower(e.Name())
 		switch {
 		case e.IsDir():
+			hasSubdirs = hasSubdirs || !strings.HasPrefix(n, ".")
 		case idxImagesRE.MatchString(n):
 			hasIDX = true
 		case strings.HasPrefix(n, "data_batch_") && strings.HasSuffix(n, ".bin"), n == "test_batch.bin":
@@ -156,7 +181,10 @@ func detectDir(dir string) (string, error) {
 		}
 	}
 	switch {
-	case hasManifest:
+	case hasManifest && !(hasSubdirs && !manifestHasPath(findManifest(dir))):
+		// A manifest.csv without a path column beside class folders is
+		// not a dataset manifest: cnnpipe augment writes one (output,
+		// source, ... per variant) into the class folders it creates.
 		return "manifest", nil
 	case hasIDX:
 		return "idx", nil

@@ -54,3 +54,22 @@ func TestInspectSplitsAndUsage(t *testing.T) {
 		t.Errorf("missing path: exit %d, %s", code, errs)
 	}
 }
+
+// TestInspectAugmentOutput: the output of cnnpipe augment is a dataset the
+// other commands read as class folders (its manifest.csv describes the
+// variants; it is not a dataset manifest).
+func TestInspectAugmentOutput(t *testing.T) {
+	dst := filepath.Join(t.TempDir(), "aug")
+	if code, _, errs := runCmd(t, "augment", "../../testdata/images", dst, "--copies", "2", "--seed", "1"); code != 0 {
+		t.Fatalf("augment: exit %d: %s", code, errs)
+	}
+	code, out, errs := runCmd(t, "inspect", dst)
+	if code != 0 {
+		t.Fatalf("inspect: exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"format:   folder", "images:   60 readable", "classes:  3"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
