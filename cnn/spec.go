@@ -569,6 +569,26 @@ func (s *Spec) Build(seed uint64) (*Sequential, error) {
 	return m, nil
 }
 
+// ErrNoDenseOutput is returned by SetOutputUnits when a spec's last layer
+// is not a dense layer.
+var ErrNoDenseOutput = errors.New("the last layer is not a dense layer")
+
+// SetOutputUnits sets the number of units of the spec's last layer, which
+// must be a dense layer, to n (for instance to fit a classifier to a
+// dataset's number of classes) and returns the number it had.
+func (s *Spec) SetOutputUnits(n int) (int, error) {
+	if n <= 0 || n > maxUnits {
+		return 0, fmt.Errorf("cnn: output units %d must be in [1, %d]", n, maxUnits)
+	}
+	if len(s.Layers) == 0 || s.Layers[len(s.Layers)-1].Type != "dense" {
+		return 0, fmt.Errorf("cnn: %w", ErrNoDenseOutput)
+	}
+	last := &s.Layers[len(s.Layers)-1]
+	old := last.Units
+	last.Units = n
+	return old, nil
+}
+
 func (s *Spec) clone() *Spec {
 	b, _ := json.Marshal(s)
 	var c Spec

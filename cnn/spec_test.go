@@ -152,3 +152,43 @@ func TestSummary(t *testing.T) {
 		}
 	}
 }
+
+func TestSetOutputUnits(t *testing.T) {
+	const head = "input: {height: 8, width: 8}\nlayers:\n  - {type: flatten}\n"
+	for _, tc := range []struct {
+		name, layers string
+		n, old       int
+		err          error
+	}{
+		{"dense head", "  - {type: dense, units: 10, activation: softmax}\n", 3, 10, nil},
+		{"same size", "  - {type: dense, units: 4}\n", 4, 4, nil},
+		{"no dense head", "  - {type: dense, units: 10}\n  - {type: dropout, rate: 0.5}\n", 3, 0, ErrNoDenseOutput},
+		{"zero units", "  - {type: dense, units: 10}\n", 0, 0, errors.New("must be in")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := ParseSpec([]byte(head + tc.layers))
+			if err != nil {
+				t.Fatal(err)
+			}
+			old, err := s.SetOutputUnits(tc.n)
+			switch {
+			case tc.err == nil && err != nil:
+				t.Fatalf("error %v", err)
+			case tc.err != nil && (err == nil || (!errors.Is(err, tc.err) && !strings.Contains(err.Error(), tc.err.Error()))):
+				t.Fatalf("error %v, want %v", err, tc.err)
+			case tc.err != nil:
+				return
+			}
+			if old != tc.old {
+				t.Errorf("old units %d, want %d", old, tc.old)
+			}
+			m, err := s.Build(1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := m.OutputShape().Size(); got != tc.n {
+				t.Errorf("built model has %d outputs, want %d", got, tc.n)
+			}
+		})
+	}
+}

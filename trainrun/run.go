@@ -8,6 +8,7 @@ import (
 	"io"
 	"iter"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -144,6 +145,22 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Resume != "" {
 		modelName = cfg.Resume
 	}
+	// A built-in model's last layer is sized to the dataset's classes, so
+	// that it trains on any labelled folder; a model from a file is taken
+	// as written (a mismatch is an error below).
+	var data *runData
+	var headNote string
+	if cfg.Resume == "" && slices.Contains(models.Names(), cfg.Model) {
+		if data, err = openData(ctx, &cfg); err != nil {
+			return nil, err
+		}
+		defer data.close()
+		if k := len(data.train.Info().Classes); k > 0 {
+			if old, err := spec.SetOutputUnits(k); err == nil && old != k {
+				headNote = fmt.Sprintf("model %s: last layer set to %d units (from %d) for the %d classes of %s", cfg.Model, k, old, k, data.name)
+			}
+		}
+	}
 	m, err := spec.Build(cfg.Seed)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", modelName, err)
@@ -200,11 +217,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	}
 
-	data, err := openData(ctx, &cfg)
-	if err != nil {
-		return nil, err
+	if data == nil {
+		if data, err = openData(ctx, &cfg); err != nil {
+			return nil, err
+		}
+		defer data.close()
 	}
-	defer data.close()
 	classes := data.train.Info().Classes
 	if k := m.OutputShape().Size(); len(classes) > 0 && k != len(classes) {
 		return nil, configErr("model %s has %d outputs but %s has %d classes; use a model whose last layer has %d units",
@@ -216,6 +234,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 
 	fmt.Fprint(out, m.Summary())
+	if headNote != "" {
+		fmt.Fprintf(out, "note: %s\n", headNote)
+	}
 	fmt.Fprintf(out, "data: %s\n", data.describe)
 	if note := sizeNote(ctx, data.train, in); note != "" {
 		fmt.Fprintf(out, "note: %s\n", note)

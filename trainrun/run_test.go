@@ -51,8 +51,7 @@ func TestRunConfigErrors(t *testing.T) {
 		{"unknown model", Config{Model: "nosuch"}, true, "nosuch"},
 		{"unknown optimizer", Config{Optimizer: "rmsprop"}, true, "rmsprop"},
 		{"learning rate out of range", Config{LR: 1e30}, true, "lr 1e+30"},
-		{"class count", Config{Model: "lenet"}, true, "has 10 outputs but the shapes dataset has 4 classes"},
-		{"class count of a folder", Config{Data: images}, true, "has 3 classes"},
+		{"class count of a model file", Config{Model: spec}, true, "has 3 outputs but the shapes dataset has 4 classes"},
 		{"bad policy", Config{Data: images, Model: spec, Augment: "hflip p=7"}, true, "augment"},
 		{"missing data", Config{Data: filepath.Join(t.TempDir(), "nothing")}, false, "nothing"},
 		{"missing checkpoint", Config{Resume: filepath.Join(t.TempDir(), "none.safetensors")}, false, "none.safetensors"},
@@ -203,5 +202,31 @@ func TestRunBuiltinInMemory(t *testing.T) {
 	}
 	if res.State.Step != 3 || res.Time.TrainCompute <= 0 || res.Time.ValCompute <= 0 {
 		t.Fatalf("state %+v, time %+v", res.State, res.Time)
+	}
+}
+
+// TestRunBuiltinFitsClasses: a built-in model's last layer takes the
+// dataset's number of classes (LeNet's 10 become the folder's 3), says so,
+// and the checkpoint records the resized model.
+func TestRunBuiltinFitsClasses(t *testing.T) {
+	var out bytes.Buffer
+	dir := t.TempDir()
+	_, err := Run(context.Background(), Config{Data: images, Model: "lenet", Epochs: 1, Batch: 16, OutDir: dir, Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "note: model lenet: last layer set to 3 units (from 10) for the 3 classes of " + images; !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks %q:\n%s", want, out.String())
+	}
+	c, err := cnn.LoadCheckpoint(filepath.Join(dir, "last.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := c.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := spec.Layers[len(spec.Layers)-1]; last.Type != "dense" || last.Units != 3 {
+		t.Errorf("checkpoint's last layer %+v, want dense with 3 units", last)
 	}
 }

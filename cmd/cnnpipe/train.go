@@ -34,7 +34,7 @@ func setupTrain(fs *flag.FlagSet) func(ctx context.Context, args []string, e *en
 	fs.StringVar(&c.Data, "data", "", "training dataset (folder, manifest, IDX, CIFAR, Arrow, Parquet, shapes); default: the built-in shapes dataset")
 	fs.StringVar(&c.Val, "val", "", "validation dataset (default: the dataset's test split, if it has train/test splits)")
 	fs.Float64Var(&c.ValSplit, "val-split", 0, "hold out this fraction of the training data for validation (stratified)")
-	fs.StringVar(&c.Model, "model", models.Default, "built-in model name ("+strings.Join(models.Names(), ", ")+") or path to a .yaml/.json spec")
+	fs.StringVar(&c.Model, "model", models.Default, "built-in model name ("+strings.Join(models.Names(), ", ")+"; its last layer takes the dataset's number of classes) or path to a .yaml/.json spec")
 	fs.StringVar(&c.Augment, "augment", "", "augmentation policy for the training split, e.g. \"hflip p=0.5; rotate deg=10\" (see cnnpipe augment --list-ops)")
 	fs.IntVar(&c.Epochs, "epochs", trainrun.DefaultEpochs, "total number of epochs (a resumed run continues up to it)")
 	fs.IntVar(&c.Batch, "batch", trainrun.DefaultBatch, "mini-batch size")

@@ -94,6 +94,8 @@ func TestTrainResume(t *testing.T) {
 func TestTrainUsageErrors(t *testing.T) {
 	spec := filepath.Join(t.TempDir(), "bad.yaml")
 	os.WriteFile(spec, []byte("input: {height: 120, width: 60}\nlayers: [{type: dense, units: 4}]\n"), 0o644)
+	three := filepath.Join(t.TempDir(), "three.yaml") // a model file is taken as written
+	os.WriteFile(three, []byte("input: {height: 120, width: 60}\nlayers: [{type: flatten}, {type: dense, units: 3}]\n"), 0o644)
 	cases := []struct {
 		args []string
 		code int
@@ -102,7 +104,7 @@ func TestTrainUsageErrors(t *testing.T) {
 		{[]string{"extra"}, 2, "unexpected arguments"},
 		{[]string{"--epochs", "0"}, 2, "must be positive"},
 		{[]string{"--model", "nosuch"}, 2, "unknown model"},
-		{[]string{"--model", "lenet", "--out", t.TempDir()}, 2, "has 4 classes"},
+		{[]string{"--model", three, "--out", t.TempDir()}, 2, "has 4 classes"},
 		{[]string{"--val-split", "0.2"}, 2, "needs a training dataset"},
 		{[]string{"--data", "../../testdata/images", "--val-split", "1.5"}, 2, "not in [0, 1)"},
 		{[]string{"--data", "../../testdata/images", "--augment", "nosuchop", "--out", t.TempDir()}, 2, "--augment"},
