@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"image"
 	"image/color"
-	"image/draw"
 	"io"
 	"sync"
 
@@ -48,21 +47,8 @@ func DecodeNRGBA(data []byte, alloc func(w, h int) *image.NRGBA) (*image.NRGBA, 
 	if m, ok := img.(*image.NRGBA); ok {
 		return m, nil // YCbCr, converted by toNRGBA into alloc's image
 	}
-	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
-	dst := newNRGBA(alloc, w, h)
-	if m, ok := img.(*image.Gray); ok {
-		for y := 0; y < h; y++ {
-			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):][:w]
-			o := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
-			for x, v := range row {
-				o[4*x], o[4*x+1], o[4*x+2], o[4*x+3] = v, v, v, 0xff
-			}
-		}
-		return dst, nil
-	}
-	draw.Draw(dst, dst.Rect, img, b.Min, draw.Src)
-	return dst, nil
+	b := img.Bounds() // gray, RGB or CMYK: converted as the pipeline converts
+	return pixel.ToNRGBA(img, newNRGBA(alloc, b.Dx(), b.Dy())), nil
 }
 
 // newNRGBA returns a w×h image at the origin with Stride 4*w from alloc,

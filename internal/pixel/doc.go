@@ -41,4 +41,7 @@
 //   - [YCbCrRow] converts a row of Y, Cb and Cr samples (any horizontal
 //     chroma subsampling, nearest chroma sample) to RGBA with the
 //     arithmetic of image/color.YCbCrToRGB (JPEG decoding).
+//   - [ToNRGBA] converts a whole decoded image to the NRGBA layout with
+//     these kernels: the one conversion that the pipeline, augment and the
+//     fast JPEG and PNG decoders share, so they give the same pixels.
 package pixel
