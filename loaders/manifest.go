@@ -45,7 +45,7 @@ func ParseManifest(r io.Reader, name string) (rows []ManifestRow, rowErrs map[in
 	}
 	col := map[string]int{}
 	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		h = columnName(h)
 		if _, dup := col[h]; !dup {
 			col[h] = i
 		}
@@ -216,4 +216,10 @@ func openManifest(file string, cfg *Config) (*fileSource, error) {
 		}
 	}
 	return src, nil
+}
+
+// columnName normalizes a manifest header field: no byte-order mark, no
+// surrounding spaces, lower case.
+func columnName(h string) string {
+	return strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 }

@@ -94,7 +94,7 @@ func manifestHasPath(path string) bool {
 		return false
 	}
 	for _, h := range header {
-		if strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))) == "path" {
+		if columnName(h) == "path" {
 			return true
 		}
 	}
