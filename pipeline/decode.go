@@ -21,8 +21,9 @@ type DecodeConfig struct {
 
 // Decode returns a channel of the samples of in with Image set to their
 // decoded pixels (gray images become RGB with equal channels) and Data
-// dropped (its buffer is recycled when Rows made it), in order. A corrupt, truncated, unknown or too large image stops
-// the pipeline with an error naming its file.
+// dropped (its buffer is recycled when Rows made it), in order. A corrupt,
+// truncated, unknown or too large image stops the pipeline with an error
+// naming its file.
 func Decode(p *Pipeline, name string, in <-chan *Sample, cfg DecodeConfig) <-chan *Sample {
 	return Map(p, name, in, MapConfig{Workers: cfg.Workers}, func(_ context.Context, s *Sample) (*Sample, error) {
 		img, err := DecodeImage(&s.Sample, cfg.MaxPixels)
