@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cnnpipe/cnnpipe/cnn"
+	"github.com/cnnpipe/cnnpipe/internal/cputime"
 	"github.com/cnnpipe/cnnpipe/models"
 )
 
@@ -86,3 +87,6 @@ func benchInfer(b *testing.B, name string) {
 
 func BenchmarkInferSeed(b *testing.B)  { benchInfer(b, "seed") }
 func BenchmarkInferLeNet(b *testing.B) { benchInfer(b, "lenet") }
+
+// cpuTime returns the process's user+system CPU time.
+var cpuTime = cputime.Process

@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+
+	"github.com/cnnpipe/cnnpipe/internal/cputime"
 )
 
 // heapProbe measures the live heap: Probe forces a garbage collection and
@@ -195,3 +197,6 @@ func BenchmarkReadDecode(b *testing.B) {
 		}
 	}
 }
+
+// cpuTime returns the process's user+system CPU time in seconds.
+func cpuTime() float64 { return cputime.Process().Seconds() }

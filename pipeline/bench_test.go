@@ -13,12 +13,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/cnnpipe/cnnpipe/augment"
 	"github.com/cnnpipe/cnnpipe/cnn"
+	"github.com/cnnpipe/cnnpipe/internal/cputime"
 	"github.com/cnnpipe/cnnpipe/loaders"
 	"github.com/cnnpipe/cnnpipe/models"
 	"github.com/cnnpipe/cnnpipe/pipeline/jpegturbo"
@@ -212,13 +212,7 @@ func reportCPU(b *testing.B) func() {
 }
 
 // cpuTime returns the process's user+system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+var cpuTime = cputime.Process
 
 // BenchmarkStages measures each step of the reference composition on one
 // goroutine, to show where a core's time goes per image. Besides ns/op

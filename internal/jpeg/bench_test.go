@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/cnnpipe/cnnpipe/internal/cputime"
 )
 
 // benchFiles returns the benchmark JPEGs: $IMG_DIR/jpg/*.jpg (the
@@ -83,3 +85,6 @@ func reportCPU(b *testing.B) func() {
 		b.ReportMetric((cpuTime()-c0)*1e6/float64(b.N), "cpu-µs/op")
 	}
 }
+
+// cpuTime returns the process's user+system CPU time in seconds.
+func cpuTime() float64 { return cputime.Process().Seconds() }

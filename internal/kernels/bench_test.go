@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/cnnpipe/cnnpipe/internal/cputime"
 )
 
 var (
@@ -136,3 +138,6 @@ func BenchmarkSgemm(b *testing.B) {
 		})
 	}
 }
+
+// processCPU returns the process's user+system CPU time in seconds.
+func processCPU() float64 { return cputime.Process().Seconds() }
